@@ -1,0 +1,142 @@
+"""The entry point every front end uses: text in, findings out."""
+
+from __future__ import annotations
+
+import ast
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pitfalls.config import Settings
+from pitfalls.engine import AnalysisTimeout, Checker, RuleFailure, Walker, position_of_syntax_error
+from pitfalls.model import Finding, Position, Range, Severity
+from pitfalls.rules import RULES
+from pitfalls.source import DecodeError, SourceFile, decode_source
+from pitfalls.suppression import ignores_whole_file, is_suppressed
+
+ANALYSIS_ERROR = "PF000"
+
+
+@dataclass
+class AnalysisResult:
+    findings: list[Finding]
+    failures: list[RuleFailure] = field(default_factory=list)
+    text: str | None = None
+    """The decoded text that was analysed; None when the file could not be read."""
+
+
+def analysis_error(message: str, range_: Range | None = None) -> Finding:
+    return Finding(
+        code=ANALYSIS_ERROR,
+        message=message,
+        range=range_ or Range.of(0, 0, 0, 0),
+        severity=Severity.ERROR,
+    )
+
+
+def parse(text: str, filename: str) -> ast.Module:
+    with warnings.catch_warnings():
+        # Invalid escape sequences and similar warnings belong to other tools.
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename)
+
+
+def analyze_source(
+    text: str,
+    *,
+    path: str | Path | None = None,
+    settings: Settings | None = None,
+) -> AnalysisResult:
+    """Analyse one module's text with the rules ``settings`` enable for ``path``."""
+    settings = settings or Settings()
+    codes = settings.codes_for(path)
+    source = SourceFile(text)
+    if ignores_whole_file(source):
+        return AnalysisResult([], text=text)
+    filename = str(path) if path is not None else "<unsaved>"
+    started = time.perf_counter()
+    try:
+        tree = parse(text, filename)
+    except SyntaxError as error:
+        message = f"could not analyze: {type(error).__name__}: {error.msg}"
+        return _finish([analysis_error(message, position_of_syntax_error(error, source))], [], source, codes, settings)
+    except ValueError as error:  # NUL bytes on Python < 3.12
+        nul = text.find("\0")
+        position = source.position_at(nul) if nul >= 0 else Position(0, 0)
+        range_ = Range(position, Position(position.line, position.column + 1))
+        return _finish([analysis_error(f"could not analyze: {error}", range_)], [], source, codes, settings)
+    except (RecursionError, MemoryError):
+        message = "could not analyze: the code is nested too deeply for Python's parser"
+        return _finish([analysis_error(message)], [], source, codes, settings)
+
+    active = [
+        rule
+        for rule in RULES
+        if rule.code in codes and (not rule.triggers or any(word in text for word in rule.triggers))
+    ]
+    checker = Checker(source, tree, filename)
+    walker = Walker(active, checker, started + settings.timeout)
+    findings: list[Finding]
+    try:
+        walker.run(tree)
+        findings = checker.findings
+    except AnalysisTimeout:
+        message = (
+            f"analysis took too long (more than {settings.timeout:g} s); "
+            "findings for this file are incomplete"
+        )
+        findings = [*checker.findings, analysis_error(message)]
+    except RecursionError:
+        findings = [analysis_error("could not analyze: the code is nested too deeply")]
+    return _finish(findings, walker.failures, source, codes, settings)
+
+
+def _finish(
+    findings: list[Finding],
+    failures: list[RuleFailure],
+    source: SourceFile,
+    codes: frozenset[str],
+    settings: Settings,
+) -> AnalysisResult:
+    kept: list[Finding] = []
+    seen: set[tuple[str, Range, str]] = set()
+    for finding in findings:
+        if finding.code not in codes or is_suppressed(finding, source):
+            continue
+        key = (finding.code, finding.range, finding.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        override = settings.severity.get(finding.code)
+        if override is not None and override != finding.severity:
+            finding = Finding(finding.code, finding.message, finding.range, override, finding.fix, finding.related)
+        kept.append(finding)
+    kept.sort(key=lambda item: (item.range.start, item.code))
+    return AnalysisResult(kept, failures, source.text)
+
+
+def analyze_bytes(data: bytes, *, path: str | Path | None = None, settings: Settings | None = None) -> AnalysisResult:
+    try:
+        text = decode_source(data)
+    except DecodeError as error:
+        return AnalysisResult([analysis_error(f"could not analyze: {error}")])
+    return analyze_source(text, path=path, settings=settings)
+
+
+def analyze_file(path: Path, settings: Settings | None = None) -> AnalysisResult:
+    """Read and analyse a file; a file that cannot be read becomes a PF000 finding."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        return AnalysisResult([analysis_error("could not analyze: this is a directory, not a file")])
+    except OSError as error:
+        return AnalysisResult([analysis_error(f"could not analyze: cannot read the file: {error.strerror or error}")])
+    if b"\0" in data[:8192] and not _looks_like_text(data):
+        return AnalysisResult([analysis_error("could not analyze: this is a binary file, not Python source")])
+    return analyze_bytes(data, path=path, settings=settings)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:8192]
+    return sample.count(b"\0") * 100 < len(sample)

@@ -1,0 +1,95 @@
+"""Small helpers over ``ast`` that several rules need."""
+
+from __future__ import annotations
+
+import ast
+
+from pitfalls.model import Edit, Position, Range
+from pitfalls.source import SourceFile
+
+
+def is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def call_keyword(call: ast.Call, name: str) -> ast.keyword | None:
+    return next((keyword for keyword in call.keywords if keyword.arg == name), None)
+
+
+def call_argument(call: ast.Call, position: int, name: str | None = None) -> ast.expr | None:
+    """The argument passed at ``position`` or by keyword ``name``, if any."""
+    if position < len(call.args) and not any(isinstance(arg, ast.Starred) for arg in call.args[: position + 1]):
+        return call.args[position]
+    if name is not None:
+        keyword = call_keyword(call, name)
+        if keyword is not None:
+            return keyword.value
+    return None
+
+
+def is_constant_true(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name, without resolving imports."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def insert_statements_at_body_start(
+    source: SourceFile,
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    lines: list[str],
+) -> Edit:
+    """An edit inserting ``lines`` (unindented) as the first statements of a function's body,
+    after its docstring, indented like the body."""
+    body = function.body
+    first_index = 1 if body and is_docstring(body[0]) and len(body) > 1 else 0
+    anchor = body[first_index]
+    anchor_start = source.start(anchor)
+    newline = source.newline
+    def_indent = source.indentation_of_line(function.lineno - 1)
+    line_text = source.line(anchor_start.line)
+    anchor_on_own_line = line_text[: anchor_start.column].strip() == ""
+    if first_index == 0 and is_docstring(anchor) and len(body) == 1:
+        # Only a docstring: insert after it.
+        indent = source.indentation_of_line(anchor_start.line) if anchor_on_own_line else def_indent + "    "
+        end = source.end(anchor)
+        text = "".join(newline + indent + line for line in lines)
+        return Edit(Range(end, end), text)
+    if anchor_on_own_line:
+        indent = line_text[: anchor_start.column]
+        text = "".join(line + newline + indent for line in lines)
+        return Edit(Range(anchor_start, anchor_start), text)
+    # The body sits on the ``def`` line (``def f(x=[]): return x``): move it below.
+    indent = def_indent + "    "
+    text = "".join(newline + indent + line for line in lines) + newline + indent
+    return Edit(Range(anchor_start, anchor_start), text)
+
+
+def keyword_insertion_edit(source: SourceFile, call: ast.Call, text: str) -> Edit:
+    """An edit adding ``text`` (such as ``return_exceptions=True``) as the call's last argument."""
+    end = source.end(call)
+    closing = Position(end.line, end.column - 1)
+    arguments = [*call.args, *call.keywords]
+    if not arguments:
+        return Edit(Range(closing, closing), text)
+    last_end = source.end(max(arguments, key=lambda node: (node.end_lineno, node.end_col_offset)))
+    between = source.text_in(Range(last_end, closing))
+    if "," in between:
+        # A trailing comma already separates the last argument: add after it.
+        comma_offset = source.offset(last_end) + between.index(",") + 1
+        position = source.position_at(comma_offset)
+        return Edit(Range(position, position), f" {text},")
+    return Edit(Range(last_end, last_end), f", {text}")

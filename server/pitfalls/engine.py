@@ -1,0 +1,508 @@
+"""The analysis engine: parse once, walk once, dispatch to every rule.
+
+The walk is iterative (deeply nested expressions cannot overflow the C stack through
+it), records each node's parent as ``node.pf_parent``, collects each scope's nodes for
+the rules that reason about a whole function, and resolves imported names to qualified
+names (``import subprocess as sp`` makes ``sp.run`` read as ``subprocess.run``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pitfalls.model import Finding, Fix, Position, Range, Related, Severity
+from pitfalls.source import SourceFile
+
+if TYPE_CHECKING:
+    from pitfalls.rules.base import Rule
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
+COMPREHENSION_TYPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_TIME_CHECK_INTERVAL = 2048
+
+
+class AnalysisTimeout(Exception):
+    """The file's analysis ran past its time budget."""
+
+
+class Scope:
+    """A module, class body, function or lambda, with the nodes that belong to it.
+
+    Nodes of nested functions and lambdas belong to those; comprehensions stay in the
+    enclosing scope, since for data flow they behave like inline loops.
+    """
+
+    __slots__ = ("kind", "node", "parent", "imports", "nodes", "_by_type", "_indexed", "state")
+
+    def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
+        self.kind = kind
+        self.node = node
+        self.parent = parent
+        self.imports: dict[str, str] = {}
+        self.nodes: list[ast.AST] = []
+        self._by_type: dict[type[ast.AST], list[ast.AST]] = {}
+        self._indexed = 0
+        self.state: dict[str, object] = {}
+
+    def of(self, *types: type[ast.AST]) -> list[ast.AST]:
+        """This scope's nodes of the given types, in walk order (source order within a
+        function body). During the walk, only the nodes seen so far."""
+        if self._indexed != len(self.nodes):
+            grouped = self._by_type
+            for node in self.nodes[self._indexed :]:
+                grouped.setdefault(type(node), []).append(node)
+            self._indexed = len(self.nodes)
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        wanted = set(types)
+        return [node for node in self.nodes if type(node) in wanted]
+
+    @property
+    def is_function(self) -> bool:
+        return self.kind in ("function", "lambda")
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+
+@dataclass
+class RuleFailure:
+    code: str
+    error: str
+
+
+@dataclass
+class FileContext:
+    """Facts about the file that rules share; computed once, read by many."""
+
+    source: SourceFile
+    module_defined: set[str] = field(default_factory=set)
+
+
+class Checker:
+    """What a rule sees of the file: the tree, the source, resolved names, and ``report``."""
+
+    def __init__(self, source: SourceFile, tree: ast.Module, path: str | None) -> None:
+        self.source = source
+        self.tree = tree
+        self.path = path
+        self.findings: list[Finding] = []
+        self.module_scope = Scope("module", tree, None)
+        self.scope = self.module_scope
+        self.module_defined: set[str] = set()
+        self.module_assignments: dict[str, list[ast.AST]] = {}
+        self.module_functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.module_classes: dict[str, ast.ClassDef] = {}
+        self._collect_module_bindings(tree.body)
+
+    # Reporting -----------------------------------------------------------------------
+
+    def report(
+        self,
+        rule: type[Rule] | Rule,
+        where: ast.AST | Range,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        related: tuple[Related, ...] = (),
+        severity: Severity | None = None,
+    ) -> None:
+        range_ = where if isinstance(where, Range) else self.source.node_range(where)
+        self.findings.append(
+            Finding(
+                code=rule.code,
+                message=message,
+                range=range_,
+                severity=severity if severity is not None else rule.severity,
+                fix=fix,
+                related=related,
+            )
+        )
+
+    def related(self, message: str, node: ast.AST) -> Related:
+        return Related(message, self.source.node_range(node))
+
+    # Names ---------------------------------------------------------------------------
+
+    def _collect_module_bindings(self, body: list[ast.stmt]) -> None:
+        """Module-level imports and definitions, found before the walk.
+
+        Functions often use names imported further down the module, so the module's
+        bindings must be known before the walk reaches the function bodies.
+        """
+        pending = list(body)
+        while pending:
+            statement = pending.pop()
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                self._bind_import(self.module_scope, statement)
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.module_defined.add(statement.name)
+                self.module_functions[statement.name] = statement
+            elif isinstance(statement, ast.ClassDef):
+                self.module_defined.add(statement.name)
+                self.module_classes[statement.name] = statement
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                for target in targets:
+                    for name in _bound_names(target):
+                        self.module_defined.add(name)
+                        self.module_assignments.setdefault(name, []).append(statement)
+            elif isinstance(statement, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+                for block in ("body", "orelse", "finalbody"):
+                    pending.extend(getattr(statement, block, ()))
+                for handler in getattr(statement, "handlers", ()):
+                    pending.extend(handler.body)
+            elif hasattr(ast, "TryStar") and isinstance(statement, ast.TryStar):
+                pending.extend(statement.body)
+
+    @staticmethod
+    def _bind_import(scope: Scope, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope.imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    scope.imports[top] = top
+            return
+        module = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            scope.imports[local] = f"{module}.{alias.name}" if module else alias.name
+
+    def qualified_name(self, node: ast.AST, scope: Scope | None = None) -> str | None:
+        """The dotted name an expression refers to through the file's imports.
+
+        ``sp.run`` after ``import subprocess as sp`` is ``subprocess.run``; ``run`` after
+        ``from subprocess import run`` is ``subprocess.run``; an unshadowed builtin such
+        as ``list`` is ``builtins.list``. Names not imported return None.
+        """
+        attributes: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attributes.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.resolve_name(node.id, scope)
+        if base is None:
+            return None
+        if attributes:
+            return base + "." + ".".join(reversed(attributes))
+        return base
+
+    def resolve_name(self, name: str, scope: Scope | None = None) -> str | None:
+        current = scope if scope is not None else self.scope
+        while current is not None:
+            found = current.imports.get(name)
+            if found is not None:
+                return found
+            current = current.parent
+        if name in BUILTIN_NAMES and name not in self.module_defined:
+            return "builtins." + name
+        return None
+
+    def module_function_returns(self, name: str) -> ast.expr | None:
+        """The return annotation of a function defined at module level, if any."""
+        function = self.module_functions.get(name)
+        return function.returns if function is not None else None
+
+    def name_binding(self, name: ast.Name, scope: Scope | None = None) -> tuple[ast.expr | None, list[ast.expr]] | None:
+        """What a name holds where it is used: ``(annotation, [])`` for an annotated name or
+        parameter, ``(None, values)`` for a name bound only by plain assignments, and None
+        when it is bound any other way (loop target, ``with``, unannotated parameter,
+        augmented assignment) or not found. Within a function, only assignments before
+        the use count; the module's assignments count wherever they are."""
+        current = scope if scope is not None else self.scope
+        while current is not None and current.kind == "class":
+            current = current.parent
+        if current is None:
+            return None
+        identifier = name.id
+        if current.is_function:
+            function = current.node
+            arguments = function.args  # type: ignore[attr-defined]
+            every_argument = [
+                *arguments.posonlyargs,
+                *arguments.args,
+                *arguments.kwonlyargs,
+                *(a for a in (arguments.vararg, arguments.kwarg) if a is not None),
+            ]
+            for argument in every_argument:
+                if argument.arg == identifier:
+                    return (argument.annotation, []) if argument.annotation is not None else None
+            found = _bindings_in(current.nodes, identifier, before=name)
+            if found is not None:
+                return found
+            if any(
+                isinstance(node, (ast.Global, ast.Nonlocal)) and identifier in node.names
+                for node in current.of(ast.Global, ast.Nonlocal)
+            ):
+                pass
+            elif _binds_otherwise(current, identifier):
+                return None
+            if current.parent is not None and current.parent.kind != "module":
+                return self.name_binding(name, current.parent)
+        statements = self.module_assignments.get(identifier)
+        if not statements:
+            return None
+        values: list[ast.expr] = []
+        for statement in statements:
+            if isinstance(statement, ast.AnnAssign):
+                return (statement.annotation, [])
+            if isinstance(statement, ast.AugAssign) or not isinstance(statement, ast.Assign):
+                return None
+            if not all(isinstance(target, ast.Name) for target in statement.targets):
+                return None
+            values.append(statement.value)
+        return (None, values)
+
+    # Structure -----------------------------------------------------------------------
+
+    @staticmethod
+    def parent(node: ast.AST) -> ast.AST | None:
+        return getattr(node, "pf_parent", None)
+
+    @staticmethod
+    def ancestors(node: ast.AST) -> Iterator[ast.AST]:
+        current = getattr(node, "pf_parent", None)
+        while current is not None:
+            yield current
+            current = getattr(current, "pf_parent", None)
+
+    def enclosing_function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, FUNCTION_TYPES):
+                return ancestor
+        return None
+
+    def enclosing_loops(self, node: ast.AST) -> list[ast.AST]:
+        """Loops and comprehensions around ``node`` inside its own function, innermost first.
+
+        A loop counts only when ``node`` runs once per iteration: in a ``for`` loop's
+        body or ``else``-less iteration, not in the iterable expression that is
+        evaluated once.
+        """
+        loops: list[ast.AST] = []
+        child = node
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, SCOPE_TYPES):
+                break
+            if isinstance(ancestor, (ast.For, ast.AsyncFor)):
+                if child is not ancestor.iter and child not in ancestor.orelse:
+                    loops.append(ancestor)
+            elif isinstance(ancestor, ast.While):
+                if child not in ancestor.orelse:
+                    loops.append(ancestor)
+            elif isinstance(ancestor, COMPREHENSION_TYPES):
+                first_iter = ancestor.generators[0].iter  # type: ignore[attr-defined]
+                if child is not first_iter:
+                    loops.append(ancestor)
+            child = ancestor
+        return loops
+
+
+def _bindings_in(
+    nodes: list[ast.AST], identifier: str, before: ast.AST
+) -> tuple[ast.expr | None, list[ast.expr]] | None:
+    values: list[ast.expr] = []
+    limit = (getattr(before, "lineno", 1 << 30), getattr(before, "col_offset", 0))
+    for node in nodes:
+        if type(node) is ast.Assign:
+            if (node.lineno, node.col_offset) >= limit:
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == identifier:
+                    values.append(node.value)
+                elif identifier in _bound_names(target):
+                    return None
+        elif type(node) is ast.AnnAssign:
+            target = node.target
+            if isinstance(target, ast.Name) and target.id == identifier:
+                return (node.annotation, [])
+        elif type(node) is ast.AugAssign:
+            target = node.target
+            if isinstance(target, ast.Name) and target.id == identifier:
+                return None
+    return (None, values) if values else None
+
+
+def _binds_otherwise(scope: Scope, identifier: str) -> bool:
+    """Whether a name is bound in the scope by a loop, ``with``, import, walrus or handler."""
+    for node in scope.nodes:
+        node_type = type(node)
+        if node_type in (ast.For, ast.AsyncFor, ast.comprehension):
+            if identifier in _bound_names(node.target):  # type: ignore[attr-defined]
+                return True
+        elif node_type is ast.withitem:
+            if node.optional_vars is not None and identifier in _bound_names(node.optional_vars):  # type: ignore[attr-defined]
+                return True
+        elif node_type is ast.NamedExpr:
+            if node.target.id == identifier:  # type: ignore[attr-defined]
+                return True
+        elif node_type is ast.ExceptHandler:
+            if node.name == identifier:  # type: ignore[attr-defined]
+                return True
+        elif node_type in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            if node.name == identifier:  # type: ignore[attr-defined]
+                return True
+        elif node_type is ast.Name and node.ctx.__class__ is ast.Store and node.id == identifier:  # type: ignore[attr-defined]
+            parent = getattr(node, "pf_parent", None)
+            if not isinstance(parent, (ast.Assign, ast.AnnAssign)):
+                return True
+    return identifier in scope.imports
+
+
+def _bound_names(target: ast.AST) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound_names(target.value)
+
+
+Handler = Callable[[ast.AST, Checker], None]
+
+
+class Walker:
+    """Runs the single walk over a parsed module and dispatches nodes to rules."""
+
+    def __init__(self, rules: list[Rule], checker: Checker, deadline: float | None) -> None:
+        self.checker = checker
+        self.deadline = deadline
+        self.failures: list[RuleFailure] = []
+        self.failed: set[str] = set()
+        self.dispatch: dict[type[ast.AST], list[Rule]] = {}
+        self.scope_rules: list[Rule] = []
+        for rule in rules:
+            for node_type in rule.node_types:
+                self.dispatch.setdefault(node_type, []).append(rule)
+            if rule.wants_scopes:
+                self.scope_rules.append(rule)
+
+    def _fail(self, rule: Rule, error: BaseException) -> None:
+        if rule.code in self.failed:
+            return
+        self.failed.add(rule.code)
+        self.failures.append(RuleFailure(rule.code, f"{type(error).__name__}: {error}"))
+        for rules in self.dispatch.values():
+            if rule in rules:
+                rules.remove(rule)
+        if rule in self.scope_rules:
+            self.scope_rules.remove(rule)
+
+    def run(self, tree: ast.Module) -> None:
+        checker = self.checker
+        dispatch = self.dispatch
+        deadline = self.deadline
+        # Items are (node, parent, scope); a Scope alone marks the end of that scope.
+        stack: list[tuple[ast.AST, ast.AST | None, Scope] | Scope] = [checker.module_scope]
+        module_scope = checker.module_scope
+        stack.extend((child, tree, module_scope) for child in reversed(tree.body))
+        counter = 0
+        while stack:
+            item = stack.pop()
+            if isinstance(item, Scope):
+                self._finish_scope(item)
+                continue
+            node, parent, scope = item
+            node.pf_parent = parent  # type: ignore[attr-defined]
+            scope.nodes.append(node)
+            counter += 1
+            if deadline is not None and counter % _TIME_CHECK_INTERVAL == 0:
+                if time.perf_counter() > deadline:
+                    raise AnalysisTimeout
+            node_type = type(node)
+            if node_type is ast.Import or node_type is ast.ImportFrom:
+                checker._bind_import(scope, node)  # type: ignore[arg-type]
+            checker.scope = scope
+            handlers = dispatch.get(node_type)
+            if handlers:
+                for rule in tuple(handlers):
+                    try:
+                        rule.visit(node, checker)
+                    except Exception as error:  # noqa: BLE001 - one rule's bug must not cost the others
+                        self._fail(rule, error)
+            if node_type in _SCOPE_KIND:
+                self._push_scoped_children(stack, node, scope)
+            else:
+                _push_children(stack, node, scope)
+
+    def _push_scoped_children(self, stack: list, node: ast.AST, outer: Scope) -> None:
+        inner = Scope(_SCOPE_KIND[type(node)], node, outer)
+        inner_fields = _INNER_FIELDS[type(node)]
+        outer_children: list[tuple[ast.AST, ast.AST, Scope]] = []
+        inner_children: list[tuple[ast.AST, ast.AST, Scope]] = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            target = inner_children if name in inner_fields else outer_children
+            owner = inner if name in inner_fields else outer
+            if isinstance(value, list):
+                target.extend((child, node, owner) for child in value if isinstance(child, ast.AST))
+            elif isinstance(value, ast.AST):
+                target.append((value, node, owner))
+        # Popped in order: the outer fields (arguments, decorators), the body, the scope's end.
+        stack.append(inner)
+        stack.extend(reversed(inner_children))
+        stack.extend(reversed(outer_children))
+
+    def _finish_scope(self, scope: Scope) -> None:
+        checker = self.checker
+        checker.scope = scope
+        for rule in tuple(self.scope_rules):
+            try:
+                rule.check_scope(scope, checker)
+            except Exception as error:  # noqa: BLE001 - one rule's bug must not cost the others
+                self._fail(rule, error)
+        if scope.parent is not None:
+            checker.scope = scope.parent
+
+
+_SCOPE_KIND: dict[type[ast.AST], str] = {
+    ast.FunctionDef: "function",
+    ast.AsyncFunctionDef: "function",
+    ast.Lambda: "lambda",
+    ast.ClassDef: "class",
+}
+_INNER_FIELDS: dict[type[ast.AST], frozenset[str]] = {
+    ast.FunctionDef: frozenset(("body",)),
+    ast.AsyncFunctionDef: frozenset(("body",)),
+    ast.Lambda: frozenset(("body",)),
+    ast.ClassDef: frozenset(("body",)),
+}
+
+
+def _push_children(stack: list, node: ast.AST, scope: Scope) -> None:
+    children: list[tuple[ast.AST, ast.AST, Scope]] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for child in value:
+                if isinstance(child, ast.AST):
+                    children.append((child, node, scope))
+        elif isinstance(value, ast.AST):
+            children.append((value, node, scope))
+    if children:
+        stack.extend(reversed(children))
+
+
+def position_of_syntax_error(error: SyntaxError, source: SourceFile) -> Range:
+    line = max((error.lineno or 1) - 1, 0)
+    # SyntaxError offsets are 1-based character offsets into the line.
+    column = max((error.offset or 1) - 1, 0)
+    line_text = source.line(line)
+    column = min(column, len(line_text))
+    end = column + 1 if column < len(line_text) else column
+    return Range(Position(line, column), Position(line, end))

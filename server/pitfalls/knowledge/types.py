@@ -1,0 +1,60 @@
+"""Which calls build mutable containers, which build decimals, which return floats."""
+
+from __future__ import annotations
+
+MUTABLE_CONSTRUCTORS: frozenset[str] = frozenset(
+    {
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "builtins.bytearray",
+        "collections.defaultdict",
+        "collections.deque",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "collections.ChainMap",
+    }
+)
+
+DECIMAL_CONSTRUCTORS: frozenset[str] = frozenset({"decimal.Decimal", "_decimal.Decimal", "_pydecimal.Decimal"})
+DECIMAL_FROM_FLOAT: frozenset[str] = frozenset(name + ".from_float" for name in DECIMAL_CONSTRUCTORS)
+
+FLOAT_ANNOTATIONS: frozenset[str] = frozenset({"float", "builtins.float", "numpy.float64", "numpy.float32"})
+
+FLOAT_RETURNING_CALLS: frozenset[str] = frozenset(
+    {
+        "builtins.float",
+        "math.sqrt",
+        "math.exp",
+        "math.log",
+        "math.log10",
+        "math.log2",
+        "math.pow",
+        "math.fabs",
+        "math.fsum",
+        "math.sin",
+        "math.cos",
+        "math.tan",
+        "math.hypot",
+        "math.radians",
+        "math.degrees",
+        "math.copysign",
+        "math.fmod",
+        "time.time",
+        "time.monotonic",
+        "time.perf_counter",
+        "time.process_time",
+        "random.random",
+        "random.uniform",
+        "random.gauss",
+        "random.normalvariate",
+        "random.expovariate",
+        "random.triangular",
+        "numpy.float64",
+        "numpy.float32",
+    }
+)
+FLOAT_RETURNING_METHODS: frozenset[str] = frozenset({"total_seconds", "timestamp"})
+"""Methods that return a float whatever the receiver (``timedelta.total_seconds()``)."""
+
+NON_FINITE_FLOAT_STRINGS: frozenset[str] = frozenset({"nan", "inf", "-inf", "+inf", "infinity", "-infinity"})

@@ -1,0 +1,62 @@
+"""What a rule is: its identity, its documentation, and the hooks the engine calls."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from pitfalls.model import Severity
+
+if TYPE_CHECKING:
+    from pitfalls.engine import Checker, Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """The documentation sections, in Markdown, in the order the docs print them."""
+
+    what_it_does: str
+    why_it_bites: str
+    example: str
+    use_instead: str
+    fix_safety: str
+
+
+class Rule:
+    """One pitfall. Subclasses set the class attributes and override one or both hooks.
+
+    ``visit`` is called for every node whose type is in ``node_types``, in source order,
+    during the engine's single walk. ``check_scope`` is called once for each function,
+    lambda, class body and the module after the walk has seen all of it, with the
+    nodes of that scope already collected by type, for rules that reason about the order
+    of statements inside a function. Rules report through ``checker.report``.
+    """
+
+    code: ClassVar[str]
+    slug: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity]
+    video: ClassVar[Video]
+    doc: ClassVar[RuleDoc]
+    has_fix: ClassVar[bool] = False
+    triggers: ClassVar[tuple[str, ...]] = ()
+    """Words of which at least one must occur in the source text for the rule to run.
+
+    An empty tuple means the rule always runs. This is a cheap pre-filter: a file that
+    never mentions ``pickle`` or ``yaml`` cannot unpickle anything.
+    """
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+    wants_scopes: ClassVar[bool] = False
+
+    def visit(self, node: ast.AST, checker: Checker) -> None:
+        raise NotImplementedError
+
+    def check_scope(self, scope: Scope, checker: Checker) -> None:
+        raise NotImplementedError

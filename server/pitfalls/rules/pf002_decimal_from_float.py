@@ -1,0 +1,245 @@
+"""PF002 decimal-from-float."""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar
+
+from pitfalls.astutil import call_argument
+from pitfalls.engine import Checker
+from pitfalls.knowledge.types import (
+    DECIMAL_CONSTRUCTORS,
+    DECIMAL_FROM_FLOAT,
+    FLOAT_ANNOTATIONS,
+    FLOAT_RETURNING_CALLS,
+    FLOAT_RETURNING_METHODS,
+    NON_FINITE_FLOAT_STRINGS,
+)
+from pitfalls.model import Applicability, Edit, Fix, Severity
+from pitfalls.rules.base import Rule, RuleDoc, Video
+
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Mod, ast.Pow, ast.FloorDiv)
+_MAX_DEPTH = 12
+
+
+class DecimalFromFloat(Rule):
+    code = "PF002"
+    slug = "decimal-from-float"
+    summary = "`Decimal` built from a float keeps the float's binary error"
+    severity = Severity.WARNING
+    has_fix = True
+    triggers = ("Decimal",)
+    video = Video("Why is this Python price rounding wrong?", "https://www.youtube.com/watch?v=wrkMRPbp91g")
+    doc = RuleDoc(
+        what_it_does="""\
+Finds `Decimal(...)` and `Decimal.from_float(...)` (however `Decimal` is imported) whose
+argument is a float: a float literal, `float(...)`, a true division `/`, arithmetic
+with a float, a name annotated or assigned as a float, or a call known to return one
+(`time.time()`, `math.sqrt()`, `timedelta.total_seconds()`). Arguments whose type is
+unknown are left alone.""",
+        why_it_bites="""\
+`0.1` cannot be stored exactly in binary floating point. `Decimal(0.1)` faithfully copies
+the float's error: `Decimal('0.1000000000000000055511151231257827021181583404541015625')`.
+Money code that converts through a float rounds half-cents the wrong way, invoices are off
+by a cent, and reconciliation totals drift from the ledger. The bug hides in tests that use
+round numbers and shows up in production on prices such as 2.675.""",
+        example="""\
+```python
+from decimal import Decimal
+
+def line_total(unit_price: float, quantity: int) -> Decimal:
+    return (Decimal(unit_price) * quantity).quantize(Decimal("0.01"))
+
+VAT = Decimal(0.2)
+```""",
+        use_instead="""\
+```python
+from decimal import Decimal
+
+def line_total(unit_price: str, quantity: int) -> Decimal:
+    return (Decimal(unit_price) * quantity).quantize(Decimal("0.01"))
+
+VAT = Decimal("0.2")
+```
+
+Keep money as `Decimal` (or integer cents) from the moment it enters the program: parse
+strings from requests and databases directly, never through `float`.""",
+        fix_safety="""\
+Replacing a float literal by the string of the same digits (`Decimal(0.1)` becomes
+`Decimal("0.1")`) is safe: it gives the value the author wrote. Wrapping another float
+expression in `str(...)` is unsafe: `str()` rounds the float to its shortest repr, which
+is usually what was meant but is a different number than before.""",
+    )
+    node_types: ClassVar = (ast.Call,)
+
+    def visit(self, node: ast.AST, checker: Checker) -> None:
+        assert isinstance(node, ast.Call)
+        name = checker.qualified_name(node.func)
+        if name in DECIMAL_CONSTRUCTORS:
+            argument = call_argument(node, 0, "value")
+            from_float = False
+        elif name in DECIMAL_FROM_FLOAT:
+            argument = call_argument(node, 0, "f")
+            from_float = True
+        else:
+            return
+        if argument is None:
+            return
+        reason = float_reason(argument, checker, 0)
+        if reason is None and from_float and not _is_int_literal(argument):
+            reason = "a value passed to `Decimal.from_float`"
+        if reason is None:
+            return
+        source = checker.source
+        message = (
+            f"`Decimal` built from {reason}: it keeps the float's binary rounding error, "
+            "so money totals drift by cents; build it from a string"
+        )
+        checker.report(self, node, message, fix=self._fix(node, argument, from_float, checker))
+
+    @staticmethod
+    def _fix(call: ast.Call, argument: ast.expr, from_float: bool, checker: Checker) -> Fix | None:
+        source = checker.source
+        constructor = source.segment(call.func.value) if from_float else None  # type: ignore[attr-defined]
+        literal = _float_literal_text(argument, checker)
+        if literal is not None:
+            replacement = f'"{literal}"'
+            applicability = Applicability.SAFE
+            message = f"Build the Decimal from the string {replacement}"
+        else:
+            replacement = f"str({source.segment(argument)})"
+            applicability = Applicability.UNSAFE
+            message = "Convert the float with `str()` first"
+        if from_float:
+            return Fix(message, (Edit(source.node_range(call), f"{constructor}({replacement})"),), applicability)
+        return Fix(message, (Edit(source.node_range(argument), replacement),), applicability)
+
+
+def _is_int_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def _float_literal_text(node: ast.expr, checker: Checker) -> str | None:
+    sign = ""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = "-" if isinstance(node.op, ast.USub) else ""
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is float:
+        text = checker.source.segment(node)
+        if "\n" in text or not text:
+            return None
+        return sign + text
+    return None
+
+
+def float_reason(node: ast.expr, checker: Checker, depth: int) -> str | None:
+    """Why ``node`` is a float (for the message), or None when it is not known to be one."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(node, ast.Constant):
+        return f"the float literal `{checker.source.segment(node)}`" if type(node.value) is float else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return float_reason(node.operand, checker, depth + 1)
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Div):
+            if _is_decimal_like(node.left, checker, depth) or _is_decimal_like(node.right, checker, depth):
+                return None
+            return f"the true division `{_short(checker.source.segment(node))}`, which yields a float"
+        if isinstance(node.op, _ARITHMETIC):
+            for operand in (node.left, node.right):
+                if float_reason(operand, checker, depth + 1) is not None:
+                    if _is_decimal_like(node.left, checker, depth) or _is_decimal_like(node.right, checker, depth):
+                        return None
+                    return f"`{_short(checker.source.segment(node))}`, arithmetic with a float"
+        return None
+    if isinstance(node, ast.IfExp):
+        body = float_reason(node.body, checker, depth + 1)
+        orelse = float_reason(node.orelse, checker, depth + 1)
+        if body and (orelse or _is_int_literal(node.orelse)):
+            return body
+        if orelse and _is_int_literal(node.body):
+            return orelse
+        return None
+    if isinstance(node, ast.Call):
+        return _call_reason(node, checker)
+    if isinstance(node, ast.Name):
+        return _name_reason(node, checker, depth)
+    return None
+
+
+def _call_reason(node: ast.Call, checker: Checker) -> str | None:
+    name = checker.qualified_name(node.func)
+    if name == "builtins.float":
+        if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            if node.args[0].value.strip().lower() in NON_FINITE_FLOAT_STRINGS:
+                return None
+        return f"`{_short(checker.source.segment(node))}`, a float"
+    if name in FLOAT_RETURNING_CALLS:
+        return f"`{_short(checker.source.segment(node))}`, which returns a float"
+    if name == "builtins.round" and len(node.args) == 2:
+        if float_reason(node.args[0], checker, 1) is not None:
+            return f"`{_short(checker.source.segment(node))}`, which returns a float"
+    if isinstance(node.func, ast.Attribute) and node.func.attr in FLOAT_RETURNING_METHODS and not node.args:
+        return f"`{_short(checker.source.segment(node))}`, which returns a float"
+    if isinstance(node.func, ast.Name):
+        annotation = checker.module_function_returns(node.func.id)
+        if annotation is not None and _is_float_annotation(annotation, checker):
+            return f"`{_short(checker.source.segment(node))}`, annotated to return a float"
+    return None
+
+
+def _name_reason(node: ast.Name, checker: Checker, depth: int) -> str | None:
+    """A name is a float when it is a parameter annotated ``float`` or when every assignment
+    to it seen in its scope gives a float."""
+    binding = checker.name_binding(node)
+    if binding is None:
+        return None
+    annotation, values = binding
+    if annotation is not None:
+        if _is_float_annotation(annotation, checker):
+            return f"`{node.id}`, annotated as a float"
+        return None
+    if not values:
+        return None
+    reasons = [float_reason(value, checker, depth + 1) for value in values]
+    if all(reason is not None for reason in reasons):
+        return f"`{node.id}`, assigned a float"
+    return None
+
+
+def _is_float_annotation(annotation: ast.expr, checker: Checker) -> bool:
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.strip() in FLOAT_ANNOTATIONS
+    name = checker.qualified_name(annotation)
+    return name in FLOAT_ANNOTATIONS or (isinstance(annotation, ast.Name) and annotation.id == "float")
+
+
+def _is_decimal_like(node: ast.expr, checker: Checker, depth: int) -> bool:
+    """True when an operand is known to be a Decimal, so the arithmetic stays exact."""
+    if isinstance(node, ast.Call):
+        name = checker.qualified_name(node.func)
+        if name in DECIMAL_CONSTRUCTORS or name == "fractions.Fraction":
+            return True
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "quantize":
+            return True
+    if isinstance(node, ast.BinOp) and depth < _MAX_DEPTH:
+        return _is_decimal_like(node.left, checker, depth + 1) or _is_decimal_like(node.right, checker, depth + 1)
+    if isinstance(node, ast.Name) and depth < _MAX_DEPTH:
+        binding = checker.name_binding(node)
+        if binding is None:
+            return False
+        annotation, values = binding
+        if annotation is not None:
+            name = checker.qualified_name(annotation) or (
+                annotation.value if isinstance(annotation, ast.Constant) else None
+            )
+            return isinstance(name, str) and name.rsplit(".", 1)[-1] in ("Decimal", "Fraction")
+        return bool(values) and all(_is_decimal_like(value, checker, depth + 1) for value in values)
+    return False
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,148 @@
+"""Source text with the position arithmetic everything else needs.
+
+``ast`` reports columns as UTF-8 byte offsets; findings use code point columns. Lines
+are split the way both Python's tokenizer and the LSP do: on ``\\r\\n``, ``\\r`` and
+``\\n`` only (``str.splitlines`` also splits on form feeds and other separators, which
+would shift every line after one).
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import re
+import tokenize
+from functools import cached_property
+
+from pitfalls.model import Position, Range
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class DecodeError(Exception):
+    """The bytes of a file are not text in the encoding it declares."""
+
+
+def decode_source(data: bytes) -> str:
+    """Decode a Python file's bytes as the interpreter would (BOM, coding cookie, UTF-8)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise DecodeError(str(error)) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise DecodeError(f"cannot decode as {encoding}: {error}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def utf8_sig_aware_encoding(data: bytes) -> str:
+    """The encoding to write a fixed file back with, so a BOM or cookie is kept."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return "utf-8"
+    return encoding
+
+
+class SourceFile:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        starts = [0]
+        starts.extend(match.end() for match in _LINE_BREAK.finditer(self.text))
+        return starts
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The lines without their line endings; a final empty line after a trailing newline."""
+        return _LINE_BREAK.split(self.text)
+
+    def line(self, index: int) -> str:
+        lines = self.lines
+        return lines[index] if 0 <= index < len(lines) else ""
+
+    def char_column(self, line_index: int, byte_column: int) -> int:
+        text = self.line(line_index)
+        if text.isascii():
+            return byte_column
+        return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+
+    def node_range(self, node: ast.AST) -> Range:
+        start_line = node.lineno - 1  # type: ignore[attr-defined]
+        end_line = (node.end_lineno or node.lineno) - 1  # type: ignore[attr-defined]
+        end_byte = node.end_col_offset  # type: ignore[attr-defined]
+        if end_byte is None:
+            end_byte = node.col_offset  # type: ignore[attr-defined]
+        return Range(
+            Position(start_line, self.char_column(start_line, node.col_offset)),  # type: ignore[attr-defined]
+            Position(end_line, self.char_column(end_line, end_byte)),
+        )
+
+    def start(self, node: ast.AST) -> Position:
+        line = node.lineno - 1  # type: ignore[attr-defined]
+        return Position(line, self.char_column(line, node.col_offset))  # type: ignore[attr-defined]
+
+    def end(self, node: ast.AST) -> Position:
+        line = (node.end_lineno or node.lineno) - 1  # type: ignore[attr-defined]
+        return Position(line, self.char_column(line, node.end_col_offset or 0))  # type: ignore[attr-defined]
+
+    def offset(self, position: Position) -> int:
+        starts = self.line_starts
+        if position.line >= len(starts):
+            return len(self.text)
+        line_start = starts[position.line]
+        return min(line_start + position.column, self._line_end(position.line))
+
+    def _line_end(self, line_index: int) -> int:
+        starts = self.line_starts
+        if line_index + 1 < len(starts):
+            end = starts[line_index + 1]
+            text = self.text
+            while end > starts[line_index] and text[end - 1] in "\r\n":
+                end -= 1
+            return end
+        return len(self.text)
+
+    def position_at(self, offset: int) -> Position:
+        from bisect import bisect_right
+
+        line = bisect_right(self.line_starts, offset) - 1
+        return Position(line, offset - self.line_starts[line])
+
+    def segment(self, node: ast.AST) -> str:
+        range_ = self.node_range(node)
+        return self.text[self.offset(range_.start) : self.offset(range_.end)]
+
+    def text_in(self, range_: Range) -> str:
+        return self.text[self.offset(range_.start) : self.offset(range_.end)]
+
+    def indentation_of_line(self, line_index: int) -> str:
+        text = self.line(line_index)
+        return text[: len(text) - len(text.lstrip(" \t"))]
+
+    @cached_property
+    def newline(self) -> str:
+        match = _LINE_BREAK.search(self.text)
+        return match.group() if match else "\n"
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """Apply non-overlapping (start offset, end offset, content) replacements."""
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, content in sorted(edits, key=lambda edit: (edit[0], edit[1])):
+        if start < cursor:
+            raise ValueError("overlapping edits")
+        pieces.append(text[cursor:start])
+        pieces.append(content)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
