@@ -1,0 +1,21 @@
+"""Order pricing for the shop front; labels are shown to customers as written."""
+
+from decimal import Decimal
+
+CURRENCY_LABELS = {"EUR": "€ euro", "JPY": "¥ yen"}
+
+
+def add_line(order_id, note="🛒 panier", lines=[]):
+    lines.append(order_id)
+    return lines
+
+
+def shipping(label="📦 colis suivi"): return Decimal(0.1) + Decimal("4.90")
+
+
+def load_tariff(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except:  # 😬 the tariff file is optional
+        return ""
