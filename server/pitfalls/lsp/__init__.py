@@ -1,0 +1,1 @@
+"""The pitfalls language server (``pitfalls server``), built on pygls."""
