@@ -42,9 +42,13 @@ def render_snapshot(text: str, code: str, path: Path) -> str:
     out = [f"# {code} on {path.name}: {len(findings)} finding(s)", ""]
     for finding in findings:
         start, end = finding.range.start, finding.range.end
-        out.append(f"{start.line + 1}:{start.column + 1}-{end.line + 1}:{end.column + 1} {finding.code} {finding.message}")
+        out.append(
+            f"{start.line + 1}:{start.column + 1}-{end.line + 1}:{end.column + 1} {finding.code} {finding.message}"
+        )
         for related in finding.related:
-            out.append(f"    related {related.range.start.line + 1}:{related.range.start.column + 1} {related.message}")
+            out.append(
+                f"    related {related.range.start.line + 1}:{related.range.start.column + 1} {related.message}"
+            )
         if finding.fix is not None:
             out.append(f"    fix ({finding.fix.applicability.value}): {finding.fix.message}")
     fixed, applied = apply_fixes(text, path=path, settings=Settings().overridden(select=[code]), unsafe=True)

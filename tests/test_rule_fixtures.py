@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, SNAPSHOTS, UPDATE_SNAPSHOTS
 from fixture_support import expected_lines, findings_for, parses, render_snapshot
-
 from pitfalls.config import Settings
 from pitfalls.fixes import apply_fixes
 from pitfalls.rules import RULES

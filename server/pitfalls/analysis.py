@@ -60,7 +60,9 @@ def analyze_source(
         tree = parse(text, filename)
     except SyntaxError as error:
         message = f"could not analyze: {type(error).__name__}: {error.msg}"
-        return _finish([analysis_error(message, position_of_syntax_error(error, source))], [], source, codes, settings)
+        return _finish(
+            [analysis_error(message, position_of_syntax_error(error, source))], [], source, codes, settings
+        )
     except ValueError as error:  # NUL bytes on Python < 3.12
         nul = text.find("\0")
         position = source.position_at(nul) if nul >= 0 else Position(0, 0)
@@ -110,18 +112,27 @@ def _finish(
         seen.add(key)
         override = settings.severity.get(finding.code)
         if override is not None and override != finding.severity:
-            finding = Finding(finding.code, finding.message, finding.range, override, finding.fix, finding.related)
+            finding = Finding(
+                finding.code, finding.message, finding.range, override, finding.fix, finding.related
+            )
         kept.append(finding)
     kept.sort(key=lambda item: (item.range.start, item.code))
     return AnalysisResult(kept, failures, source.text)
 
 
-def analyze_bytes(data: bytes, *, path: str | Path | None = None, settings: Settings | None = None) -> AnalysisResult:
+def analyze_bytes(
+    data: bytes, *, path: str | Path | None = None, settings: Settings | None = None
+) -> AnalysisResult:
     try:
         text = decode_source(data)
     except DecodeError as error:
-        return AnalysisResult([analysis_error(f"could not analyze: {error}")])
+        return _unreadable(f"could not analyze: {error}", path, settings)
     return analyze_source(text, path=path, settings=settings)
+
+
+def _unreadable(message: str, path: str | Path | None, settings: Settings | None) -> AnalysisResult:
+    codes = (settings or Settings()).codes_for(path)
+    return AnalysisResult([analysis_error(message)] if ANALYSIS_ERROR in codes else [])
 
 
 def analyze_file(path: Path, settings: Settings | None = None) -> AnalysisResult:
@@ -129,11 +140,13 @@ def analyze_file(path: Path, settings: Settings | None = None) -> AnalysisResult
     try:
         data = path.read_bytes()
     except IsADirectoryError:
-        return AnalysisResult([analysis_error("could not analyze: this is a directory, not a file")])
+        return _unreadable("could not analyze: this is a directory, not a file", path, settings)
     except OSError as error:
-        return AnalysisResult([analysis_error(f"could not analyze: cannot read the file: {error.strerror or error}")])
+        return _unreadable(
+            f"could not analyze: cannot read the file: {error.strerror or error}", path, settings
+        )
     if b"\0" in data[:8192] and not _looks_like_text(data):
-        return AnalysisResult([analysis_error("could not analyze: this is a binary file, not Python source")])
+        return _unreadable("could not analyze: this is a binary file, not Python source", path, settings)
     return analyze_bytes(data, path=path, settings=settings)
 
 

@@ -22,7 +22,9 @@ def call_keyword(call: ast.Call, name: str) -> ast.keyword | None:
 
 def call_argument(call: ast.Call, position: int, name: str | None = None) -> ast.expr | None:
     """The argument passed at ``position`` or by keyword ``name``, if any."""
-    if position < len(call.args) and not any(isinstance(arg, ast.Starred) for arg in call.args[: position + 1]):
+    if position < len(call.args) and not any(
+        isinstance(arg, ast.Starred) for arg in call.args[: position + 1]
+    ):
         return call.args[position]
     if name is not None:
         keyword = call_keyword(call, name)

@@ -48,11 +48,11 @@ DEFAULT_EXCLUDE = (
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
 _KEYS = {
-    "select": "a list of rule codes, code prefixes (\"PF00\") or slugs, or \"ALL\"",
+    "select": 'a list of rule codes, code prefixes ("PF00") or slugs, or "ALL"',
     "ignore": "a list of rule codes, code prefixes or slugs",
     "extend-select": "a list of rule codes, code prefixes or slugs",
     "per-file-ignores": "a table of glob pattern = list of rule codes",
-    "severity": "a table of rule code = \"error\", \"warning\", \"info\" or \"hint\"",
+    "severity": 'a table of rule code = "error", "warning", "info" or "hint"',
     "exclude": "a list of glob patterns",
     "extend-exclude": "a list of glob patterns",
     "timeout": "a number of seconds (the analysis budget of one file)",
@@ -83,9 +83,7 @@ def resolve_selectors(selectors: Iterable[str], where: str) -> frozenset[str]:
             codes.add("PF000")
             continue
         matched = {
-            rule.code
-            for rule in RULES
-            if rule.code.startswith(wanted.upper()) or rule.slug == wanted.lower()
+            rule.code for rule in RULES if rule.code.startswith(wanted.upper()) or rule.slug == wanted.lower()
         }
         if "PF000".startswith(wanted.upper()):
             matched.add("PF000")
@@ -120,10 +118,7 @@ class Settings:
 
     def is_excluded(self, path: Path) -> bool:
         relative = self._relative(path)
-        for pattern in (*self.exclude, *self.extend_exclude):
-            if _glob_match(relative, pattern):
-                return True
-        return False
+        return any(_glob_match(relative, pattern) for pattern in (*self.exclude, *self.extend_exclude))
 
     def severity_of(self, code: str, default: Severity) -> Severity:
         return self.severity.get(code, default)
@@ -139,7 +134,8 @@ class Settings:
     ) -> Settings:
         enabled = self.enabled
         if select is not None:
-            enabled = resolve_selectors(select, f"{where}: select")
+            # PF000 (the file could not be analysed) stays on unless ignored by name.
+            enabled = resolve_selectors(select, f"{where}: select") | {"PF000"}
         if extend_select is not None:
             enabled = enabled | resolve_selectors(extend_select, f"{where}: extend-select")
         if ignore is not None:
@@ -177,9 +173,7 @@ def _glob_match(relative: str, pattern: str) -> bool:
         return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
     if fnmatch.fnmatchcase(relative, pattern):
         return True
-    return any(
-        fnmatch.fnmatchcase("/".join(parts[:index]), pattern) for index in range(1, len(parts))
-    )
+    return any(fnmatch.fnmatchcase("/".join(parts[:index]), pattern) for index in range(1, len(parts)))
 
 
 def _parse_severity_table(table: Mapping[str, Any], where: str) -> dict[str, Severity]:
@@ -215,7 +209,8 @@ def settings_from_table(table: Mapping[str, Any], *, source: str, root: Path | N
     settings = Settings(root=root)
     enabled = settings.enabled
     if "select" in table:
-        enabled = resolve_selectors(_string_list(table["select"], f"{source}: select"), f"{source}: select")
+        where = f"{source}: select"
+        enabled = resolve_selectors(_string_list(table["select"], where), where) | {"PF000"}
     if "extend-select" in table:
         where = f"{source}: extend-select"
         enabled |= resolve_selectors(_string_list(table["extend-select"], where), where)
@@ -231,7 +226,9 @@ def settings_from_table(table: Mapping[str, Any], *, source: str, root: Path | N
             where = f"{source}: per-file-ignores.{pattern!r}"
             per_file.append((pattern, resolve_selectors(_string_list(codes, where), where)))
     severity = _parse_severity_table(table.get("severity", {}), f"{source}: severity")
-    exclude = tuple(_string_list(table["exclude"], f"{source}: exclude")) if "exclude" in table else DEFAULT_EXCLUDE
+    exclude = (
+        tuple(_string_list(table["exclude"], f"{source}: exclude")) if "exclude" in table else DEFAULT_EXCLUDE
+    )
     extend_exclude = tuple(_string_list(table.get("extend-exclude", []), f"{source}: extend-exclude"))
     timeout = table.get("timeout", DEFAULT_TIMEOUT_SECONDS)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:

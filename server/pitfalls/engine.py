@@ -40,7 +40,7 @@ class Scope:
     enclosing scope, since for data flow they behave like inline loops.
     """
 
-    __slots__ = ("kind", "node", "parent", "imports", "nodes", "_by_type", "_indexed", "state")
+    __slots__ = ("_by_type", "_indexed", "imports", "kind", "node", "nodes", "parent", "state")
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
         self.kind = kind
@@ -217,7 +217,9 @@ class Checker:
         function = self.module_functions.get(name)
         return function.returns if function is not None else None
 
-    def name_binding(self, name: ast.Name, scope: Scope | None = None) -> tuple[ast.expr | None, list[ast.expr]] | None:
+    def name_binding(
+        self, name: ast.Name, scope: Scope | None = None
+    ) -> tuple[ast.expr | None, list[ast.expr]] | None:
         """What a name holds where it is used: ``(annotation, [])`` for an annotated name or
         parameter, ``(None, values)`` for a name bound only by plain assignments, and None
         when it is bound any other way (loop target, ``with``, unannotated parameter,
@@ -238,12 +240,12 @@ class Checker:
                 *arguments.kwonlyargs,
                 *(a for a in (arguments.vararg, arguments.kwarg) if a is not None),
             ]
-            for argument in every_argument:
-                if argument.arg == identifier:
-                    return (argument.annotation, []) if argument.annotation is not None else None
             found = _bindings_in(current.nodes, identifier, before=name)
             if found is not None:
                 return found
+            for argument in every_argument:
+                if argument.arg == identifier:
+                    return (argument.annotation, []) if argument.annotation is not None else None
             if any(
                 isinstance(node, (ast.Global, ast.Nonlocal)) and identifier in node.names
                 for node in current.of(ast.Global, ast.Nonlocal)
@@ -350,10 +352,11 @@ def _binds_otherwise(scope: Scope, identifier: str) -> bool:
         elif node_type is ast.NamedExpr:
             if node.target.id == identifier:  # type: ignore[attr-defined]
                 return True
-        elif node_type is ast.ExceptHandler:
-            if node.name == identifier:  # type: ignore[attr-defined]
-                return True
-        elif node_type in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        elif node_type is ast.ExceptHandler or node_type in (
+            ast.FunctionDef,
+            ast.AsyncFunctionDef,
+            ast.ClassDef,
+        ):
             if node.name == identifier:  # type: ignore[attr-defined]
                 return True
         elif node_type is ast.Name and node.ctx.__class__ is ast.Store and node.id == identifier:  # type: ignore[attr-defined]
@@ -421,9 +424,12 @@ class Walker:
             node.pf_parent = parent  # type: ignore[attr-defined]
             scope.nodes.append(node)
             counter += 1
-            if deadline is not None and counter % _TIME_CHECK_INTERVAL == 0:
-                if time.perf_counter() > deadline:
-                    raise AnalysisTimeout
+            if (
+                deadline is not None
+                and counter % _TIME_CHECK_INTERVAL == 0
+                and time.perf_counter() > deadline
+            ):
+                raise AnalysisTimeout
             node_type = type(node)
             if node_type is ast.Import or node_type is ast.ImportFrom:
                 checker._bind_import(scope, node)  # type: ignore[arg-type]
@@ -433,7 +439,7 @@ class Walker:
                 for rule in tuple(handlers):
                     try:
                         rule.visit(node, checker)
-                    except Exception as error:  # noqa: BLE001 - one rule's bug must not cost the others
+                    except Exception as error:
                         self._fail(rule, error)
             if node_type in _SCOPE_KIND:
                 self._push_scoped_children(stack, node, scope)
@@ -464,7 +470,7 @@ class Walker:
         for rule in tuple(self.scope_rules):
             try:
                 rule.check_scope(scope, checker)
-            except Exception as error:  # noqa: BLE001 - one rule's bug must not cost the others
+            except Exception as error:
                 self._fail(rule, error)
         if scope.parent is not None:
             checker.scope = scope.parent

@@ -13,7 +13,9 @@ MAX_ROUNDS = 10
 
 
 def fix_edits_as_offsets(source: SourceFile, fix: Fix) -> list[tuple[int, int, str]]:
-    return [(source.offset(edit.range.start), source.offset(edit.range.end), edit.content) for edit in fix.edits]
+    return [
+        (source.offset(edit.range.start), source.offset(edit.range.end), edit.content) for edit in fix.edits
+    ]
 
 
 def apply_fix_set(text: str, findings: list[Finding]) -> tuple[str, int]:
@@ -41,7 +43,11 @@ def _conflicts(start: int, end: int, span: tuple[int, int]) -> bool:
     other_start, other_end = span
     if start == end or other_start == other_end:
         # Two insertions at one point would interleave; an insertion inside a replaced span too.
-        return other_start < start < other_end or start < other_start < end or (start == other_start and start == end and other_start == other_end)
+        return (
+            other_start < start < other_end
+            or start < other_start < end
+            or (start == other_start and start == end and other_start == other_end)
+        )
     return start < other_end and other_start < end
 
 
@@ -63,7 +69,9 @@ def apply_fixes(
         return apply_fix_set(text, [only])
     total = 0
     for _ in range(MAX_ROUNDS):
-        findings = [f for f in analyze_source(text, path=path, settings=settings).findings if wanted(f, unsafe)]
+        findings = [
+            f for f in analyze_source(text, path=path, settings=settings).findings if wanted(f, unsafe)
+        ]
         if not findings:
             break
         text, applied = apply_fix_set(text, findings)

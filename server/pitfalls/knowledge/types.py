@@ -16,7 +16,9 @@ MUTABLE_CONSTRUCTORS: frozenset[str] = frozenset(
     }
 )
 
-DECIMAL_CONSTRUCTORS: frozenset[str] = frozenset({"decimal.Decimal", "_decimal.Decimal", "_pydecimal.Decimal"})
+DECIMAL_CONSTRUCTORS: frozenset[str] = frozenset(
+    {"decimal.Decimal", "_decimal.Decimal", "_pydecimal.Decimal"}
+)
 DECIMAL_FROM_FLOAT: frozenset[str] = frozenset(name + ".from_float" for name in DECIMAL_CONSTRUCTORS)
 
 FLOAT_ANNOTATIONS: frozenset[str] = frozenset({"float", "builtins.float", "numpy.float64", "numpy.float32"})
@@ -58,3 +60,11 @@ FLOAT_RETURNING_METHODS: frozenset[str] = frozenset({"total_seconds", "timestamp
 """Methods that return a float whatever the receiver (``timedelta.total_seconds()``)."""
 
 NON_FINITE_FLOAT_STRINGS: frozenset[str] = frozenset({"nan", "inf", "-inf", "+inf", "infinity", "-infinity"})
+
+EXITING_CALLS: frozenset[str] = frozenset(
+    {"sys.exit", "os._exit", "builtins.exit", "builtins.quit", "os.abort"}
+)
+"""Calls that end the process: a handler ending in one does not swallow a shutdown."""
+
+EXCEPTION_HANDOVER_METHODS: frozenset[str] = frozenset({"set_exception", "throw", "put_exception"})
+"""Methods that pass a caught exception on to someone who will raise it (futures, generators)."""

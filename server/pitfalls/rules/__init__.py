@@ -7,6 +7,10 @@ import pkgutil
 
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
+LOAD_ERRORS: list[str] = []
+"""Rule modules that failed to import: reported by the front ends, never fatal, so one
+broken rule cannot take the others (or the editor's server) down with it."""
+
 
 def _discover() -> tuple[Rule, ...]:
     found: list[Rule] = []
@@ -14,7 +18,11 @@ def _discover() -> tuple[Rule, ...]:
         name = module_info.name
         if not (name.startswith("pf") and name[2:5].isdigit()):
             continue
-        module = importlib.import_module(f"{__name__}.{name}")
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except Exception as error:
+            LOAD_ERRORS.append(f"rule module {name} could not be loaded: {type(error).__name__}: {error}")
+            continue
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -39,4 +47,4 @@ def rule_for(code_or_slug: str) -> Rule | None:
     return next((rule for rule in RULES if rule.slug == wanted.lower()), None)
 
 
-__all__ = ["RULES", "RULES_BY_CODE", "Rule", "RuleDoc", "Video", "rule_for"]
+__all__ = ["LOAD_ERRORS", "RULES", "RULES_BY_CODE", "Rule", "RuleDoc", "Video", "rule_for"]

@@ -63,11 +63,11 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
         arguments = node.args
         positional = [*arguments.posonlyargs, *arguments.args]
         pairs: list[tuple[ast.arg, ast.expr]] = list(
-            zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults)
+            zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True)
         )
         pairs.extend(
             (argument, default)
-            for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults)
+            for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
             if default is not None
         )
         for argument, default in pairs:

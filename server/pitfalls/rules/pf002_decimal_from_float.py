@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from pitfalls.astutil import call_argument
@@ -90,7 +91,6 @@ is usually what was meant but is a different number than before.""",
             reason = "a value passed to `Decimal.from_float`"
         if reason is None:
             return
-        source = checker.source
         message = (
             f"`Decimal` built from {reason}: it keeps the float's binary rounding error, "
             "so money totals drift by cents; build it from a string"
@@ -111,8 +111,19 @@ is usually what was meant but is a different number than before.""",
             applicability = Applicability.UNSAFE
             message = "Convert the float with `str()` first"
         if from_float:
-            return Fix(message, (Edit(source.node_range(call), f"{constructor}({replacement})"),), applicability)
+            return Fix(
+                message, (Edit(source.node_range(call), f"{constructor}({replacement})"),), applicability
+            )
         return Fix(message, (Edit(source.node_range(argument), replacement),), applicability)
+
+
+def _exactly_representable(literal: ast.Constant, checker: Checker) -> bool:
+    """``2.0`` and ``0.5`` convert without error; ``0.1`` does not."""
+    written = checker.source.segment(literal).replace("_", "")
+    try:
+        return Decimal(literal.value) == Decimal(written)
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def _is_int_literal(node: ast.expr) -> bool:
@@ -139,8 +150,13 @@ def float_reason(node: ast.expr, checker: Checker, depth: int) -> str | None:
     if depth > _MAX_DEPTH:
         return None
     if isinstance(node, ast.Constant):
-        return f"the float literal `{checker.source.segment(node)}`" if type(node.value) is float else None
+        if type(node.value) is float and not _exactly_representable(node, checker):
+            return f"the float literal `{checker.source.segment(node)}`"
+        return None
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        if isinstance(node.operand, ast.Constant):
+            inner = float_reason(node.operand, checker, depth + 1)
+            return f"the float literal `{checker.source.segment(node)}`" if inner else None
         return float_reason(node.operand, checker, depth + 1)
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Div):
@@ -150,7 +166,9 @@ def float_reason(node: ast.expr, checker: Checker, depth: int) -> str | None:
         if isinstance(node.op, _ARITHMETIC):
             for operand in (node.left, node.right):
                 if float_reason(operand, checker, depth + 1) is not None:
-                    if _is_decimal_like(node.left, checker, depth) or _is_decimal_like(node.right, checker, depth):
+                    if _is_decimal_like(node.left, checker, depth) or _is_decimal_like(
+                        node.right, checker, depth
+                    ):
                         return None
                     return f"`{_short(checker.source.segment(node))}`, arithmetic with a float"
         return None
@@ -172,15 +190,22 @@ def float_reason(node: ast.expr, checker: Checker, depth: int) -> str | None:
 def _call_reason(node: ast.Call, checker: Checker) -> str | None:
     name = checker.qualified_name(node.func)
     if name == "builtins.float":
-        if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-            if node.args[0].value.strip().lower() in NON_FINITE_FLOAT_STRINGS:
-                return None
+        first = node.args[0] if node.args else None
+        if (
+            isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+            and first.value.strip().lower() in NON_FINITE_FLOAT_STRINGS
+        ):
+            return None
         return f"`{_short(checker.source.segment(node))}`, a float"
     if name in FLOAT_RETURNING_CALLS:
         return f"`{_short(checker.source.segment(node))}`, which returns a float"
-    if name == "builtins.round" and len(node.args) == 2:
-        if float_reason(node.args[0], checker, 1) is not None:
-            return f"`{_short(checker.source.segment(node))}`, which returns a float"
+    if (
+        name == "builtins.round"
+        and len(node.args) == 2
+        and float_reason(node.args[0], checker, 1) is not None
+    ):
+        return f"`{_short(checker.source.segment(node))}`, which returns a float"
     if isinstance(node.func, ast.Attribute) and node.func.attr in FLOAT_RETURNING_METHODS and not node.args:
         return f"`{_short(checker.source.segment(node))}`, which returns a float"
     if isinstance(node.func, ast.Name):
@@ -225,7 +250,9 @@ def _is_decimal_like(node: ast.expr, checker: Checker, depth: int) -> bool:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "quantize":
             return True
     if isinstance(node, ast.BinOp) and depth < _MAX_DEPTH:
-        return _is_decimal_like(node.left, checker, depth + 1) or _is_decimal_like(node.right, checker, depth + 1)
+        return _is_decimal_like(node.left, checker, depth + 1) or _is_decimal_like(
+            node.right, checker, depth + 1
+        )
     if isinstance(node, ast.Name) and depth < _MAX_DEPTH:
         binding = checker.name_binding(node)
         if binding is None:

@@ -6,6 +6,7 @@ import ast
 from typing import ClassVar
 
 from pitfalls.engine import Checker
+from pitfalls.knowledge.types import EXCEPTION_HANDOVER_METHODS, EXITING_CALLS
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
@@ -60,11 +61,13 @@ it is interrupted or shut down (that is the point).""",
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
         assert isinstance(node, ast.ExceptHandler)
-        if _ends_by_raising(node.body):
+        if _ends_by_raising(node.body, checker) or _hands_over(node, checker):
             return
         source = checker.source
         keyword_start = source.start(node)
-        keyword_range = Range(keyword_start, Position(keyword_start.line, keyword_start.column + len("except")))
+        keyword_range = Range(
+            keyword_start, Position(keyword_start.line, keyword_start.column + len("except"))
+        )
         if node.type is None:
             fix = Fix(
                 "Catch `Exception` instead",
@@ -100,11 +103,35 @@ it is interrupted or shut down (that is the point).""",
         return None
 
 
-def _ends_by_raising(body: list[ast.stmt]) -> bool:
-    """True when the handler re-raises: its last statement raises, or it has a top-level
-    bare ``raise`` (``except: rollback(); raise``)."""
+def _ends_by_raising(body: list[ast.stmt], checker: Checker) -> bool:
+    """True when the handler re-raises or exits: its last statement raises or calls
+    ``sys.exit``/``os._exit``, or it has a top-level bare ``raise`` (``except: rollback(); raise``)."""
     if not body:
         return False
-    if isinstance(body[-1], ast.Raise):
+    last = body[-1]
+    if isinstance(last, ast.Raise):
+        return True
+    if (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and checker.qualified_name(last.value.func) in EXITING_CALLS
+    ):
         return True
     return any(isinstance(statement, ast.Raise) and statement.exc is None for statement in body)
+
+
+def _hands_over(handler: ast.ExceptHandler, checker: Checker) -> bool:
+    """``except BaseException as exc: future.set_exception(exc)`` passes the exception on."""
+    if handler.name is None:
+        return False
+    for statement in handler.body:
+        if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+            continue
+        call = statement.value
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in EXCEPTION_HANDOVER_METHODS
+            and any(isinstance(arg, ast.Name) and arg.id == handler.name for arg in call.args)
+        ):
+            return True
+    return False
