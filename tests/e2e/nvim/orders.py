@@ -1,5 +1,8 @@
 """Order pricing for the shop front; labels are shown to customers as written."""
 
+# The pitfalls are what tests/e2e/test_neovim.py looks for:
+# ruff: noqa: B006, E722, RUF032
+
 from decimal import Decimal
 
 CURRENCY_LABELS = {"EUR": "€ euro", "JPY": "¥ yen"}
