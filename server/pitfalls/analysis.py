@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pitfalls.config import Settings
 from pitfalls.engine import AnalysisTimeout, Checker, RuleFailure, Walker, position_of_syntax_error
-from pitfalls.model import Finding, Position, Range, Severity
+from pitfalls.model import Finding, Position, Range, Severity, TypeQuestion
 from pitfalls.rules import RULES
 from pitfalls.source import DecodeError, SourceFile, decode_source
 from pitfalls.suppression import ignores_whole_file, is_suppressed
@@ -24,6 +24,11 @@ class AnalysisResult:
     failures: list[RuleFailure] = field(default_factory=list)
     text: str | None = None
     """The decoded text that was analysed; None when the file could not be read."""
+    type_questions: list[TypeQuestion] = field(default_factory=list)
+    """Questions the fast pass left for cross-module inference (see ``refine_with_types``)."""
+    depends_on_other_files: bool = False
+    """True when cross-module inference answered questions: the findings then depend on
+    other modules too, so a cache keyed by this file's content alone must not keep them."""
 
 
 def analysis_error(message: str, range_: Range | None = None) -> Finding:
@@ -47,8 +52,13 @@ def analyze_source(
     *,
     path: str | Path | None = None,
     settings: Settings | None = None,
+    infer_types: bool = False,
 ) -> AnalysisResult:
-    """Analyse one module's text with the rules ``settings`` enable for ``path``."""
+    """Analyse one module's text with the rules ``settings`` enable for ``path``.
+
+    With ``infer_types``, questions the rules leave for cross-module inference are
+    answered with jedi before returning; otherwise they are returned unanswered in
+    ``type_questions`` (the language server answers them off the request path)."""
     settings = settings or Settings()
     codes = settings.codes_for(path)
     source = SourceFile(text)
@@ -91,7 +101,34 @@ def analyze_source(
         findings = [*checker.findings, analysis_error(message)]
     except RecursionError:
         findings = [analysis_error("could not analyze: the code is nested too deeply")]
-    return _finish(findings, walker.failures, source, codes, settings)
+    questions = checker.type_questions
+    answered = False
+    if infer_types and questions:
+        from pitfalls.inference import answer_questions
+
+        findings = [*findings, *answer_questions(questions, text, Path(path) if path is not None else None)]
+        questions = []
+        answered = True
+    result = _finish(findings, walker.failures, source, codes, settings)
+    result.type_questions = questions
+    result.depends_on_other_files = answered
+    return result
+
+
+def refine_with_types(
+    result: AnalysisResult, *, path: str | Path | None = None, settings: Settings | None = None
+) -> AnalysisResult:
+    """The result with its type questions answered: the slow, cross-module second pass."""
+    if not result.type_questions or result.text is None:
+        return result
+    from pitfalls.inference import answer_questions
+
+    settings = settings or Settings()
+    source = SourceFile(result.text)
+    extra = answer_questions(result.type_questions, result.text, Path(path) if path is not None else None)
+    refined = _finish([*result.findings, *extra], result.failures, source, settings.codes_for(path), settings)
+    refined.depends_on_other_files = True
+    return refined
 
 
 def _finish(
@@ -121,13 +158,17 @@ def _finish(
 
 
 def analyze_bytes(
-    data: bytes, *, path: str | Path | None = None, settings: Settings | None = None
+    data: bytes,
+    *,
+    path: str | Path | None = None,
+    settings: Settings | None = None,
+    infer_types: bool = False,
 ) -> AnalysisResult:
     try:
         text = decode_source(data)
     except DecodeError as error:
         return _unreadable(f"could not analyze: {error}", path, settings)
-    return analyze_source(text, path=path, settings=settings)
+    return analyze_source(text, path=path, settings=settings, infer_types=infer_types)
 
 
 def _unreadable(message: str, path: str | Path | None, settings: Settings | None) -> AnalysisResult:
@@ -135,7 +176,7 @@ def _unreadable(message: str, path: str | Path | None, settings: Settings | None
     return AnalysisResult([analysis_error(message)] if ANALYSIS_ERROR in codes else [])
 
 
-def analyze_file(path: Path, settings: Settings | None = None) -> AnalysisResult:
+def analyze_file(path: Path, settings: Settings | None = None, infer_types: bool = False) -> AnalysisResult:
     """Read and analyse a file; a file that cannot be read becomes a PF000 finding."""
     try:
         data = path.read_bytes()
@@ -147,7 +188,7 @@ def analyze_file(path: Path, settings: Settings | None = None) -> AnalysisResult
         )
     if b"\0" in data[:8192] and not _looks_like_text(data):
         return _unreadable("could not analyze: this is a binary file, not Python source", path, settings)
-    return analyze_bytes(data, path=path, settings=settings)
+    return analyze_bytes(data, path=path, settings=settings, infer_types=infer_types)
 
 
 def _looks_like_text(data: bytes) -> bool:

@@ -95,3 +95,34 @@ def keyword_insertion_edit(source: SourceFile, call: ast.Call, text: str) -> Edi
         position = source.position_at(comma_offset)
         return Edit(Range(position, position), f" {text},")
     return Edit(Range(last_end, last_end), f", {text}")
+
+
+def module_import_edit(
+    source: SourceFile, tree: ast.Module, imports: dict[str, str], module: str
+) -> tuple[str, Edit | None]:
+    """The local name under which ``module`` is imported at module level, and None; or, when
+    it is not imported, ``module`` and an edit adding ``import module`` at the top of the
+    file (after the docstring and ``from __future__`` imports). ``imports`` is the module
+    scope's ``local name -> qualified name`` map (``checker.module_scope.imports``)."""
+    for local, qualified in imports.items():
+        if qualified == module:
+            return local, None
+    body = tree.body
+    index = 0
+    if body and is_docstring(body[0]):
+        index = 1
+    while (
+        index < len(body) and isinstance(body[index], ast.ImportFrom) and body[index].module == "__future__"
+    ):
+        index += 1
+    newline = source.newline
+    if index < len(body):
+        statement = body[index]
+        decorators = getattr(statement, "decorator_list", None)
+        line = (decorators[0].lineno if decorators else statement.lineno) - 1
+        position = Position(line, 0)
+        return module, Edit(Range(position, position), f"import {module}{newline}")
+    if body:
+        end = source.end(body[-1])
+        return module, Edit(Range(end, end), f"{newline}import {module}")
+    return module, Edit(Range(Position(0, 0), Position(0, 0)), f"import {module}{newline}")

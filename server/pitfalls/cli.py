@@ -169,6 +169,7 @@ class FileOutcome:
     fixed: int = 0
     diff: str = ""
     digest: str | None = None
+    cacheable: bool = True
 
 
 def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
@@ -182,13 +183,14 @@ def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutc
     result = (
         analyze_file(path, settings)
         if b"\0" in data[:8192]
-        else analyze_bytes(data, path=path, settings=settings)
+        else analyze_bytes(data, path=path, settings=settings, infer_types=True)
     )
     outcome = FileOutcome(
         path,
         [finding.to_dict() for finding in result.findings],
         [(failure.code, failure.error) for failure in result.failures],
         digest=digest,
+        cacheable=not result.depends_on_other_files and not result.failures,
     )
     if (options.fix or options.diff) and result.text is not None and _has_wanted_fix(result, options):
         fixed_text, count = apply_fixes(
@@ -207,7 +209,7 @@ def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutc
                 )
             else:
                 path.write_bytes(fixed_text.encode(utf8_sig_aware_encoding(data)))
-                after = analyze_bytes(path.read_bytes(), path=path, settings=settings)
+                after = analyze_bytes(path.read_bytes(), path=path, settings=settings, infer_types=True)
                 outcome.findings = [finding.to_dict() for finding in after.findings]
     return outcome
 
@@ -355,7 +357,7 @@ def _run(
 
     for outcome in _analyse(pending, options, arguments.jobs):
         outcomes[outcome.path] = outcome
-        if use_cache and outcome.digest is not None and not outcome.failures:
+        if use_cache and outcome.digest is not None and outcome.cacheable:
             settings = resolver.for_file(outcome.path)
             caches[settings.fingerprint()].put(outcome.path, outcome.digest, outcome.findings)
     for cache in caches.values():

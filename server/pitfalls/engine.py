@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pitfalls.model import Finding, Fix, Position, Range, Related, Severity
+from pitfalls.model import Finding, Fix, Position, Range, Related, Severity, TypeQuestion
 from pitfalls.source import SourceFile
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ class Checker:
         self.tree = tree
         self.path = path
         self.findings: list[Finding] = []
+        self.type_questions: list[TypeQuestion] = []
         self.module_scope = Scope("module", tree, None)
         self.scope = self.module_scope
         self.module_defined: set[str] = set()
@@ -127,6 +128,13 @@ class Checker:
                 related=related,
             )
         )
+
+    def ask_type(self, rule: type[Rule] | Rule, expression: ast.expr, payload: dict[str, object]) -> None:
+        """Ask cross-module inference (jedi, after the fast pass) what ``expression`` is;
+        the rule's ``answer`` then decides whether it is a finding."""
+        is_call = isinstance(expression, ast.Call)
+        anchor = expression.func if is_call else expression  # type: ignore[attr-defined]
+        self.type_questions.append(TypeQuestion(rule.code, self.source.end(anchor), is_call, payload))
 
     def related(self, message: str, node: ast.AST) -> Related:
         return Related(message, self.source.node_range(node))

@@ -126,6 +126,22 @@ class Finding:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TypeQuestion:
+    """A rule's question for cross-module type inference, answered after the fast pass.
+
+    ``position`` is the end of the expression whose type matters (where jedi infers it);
+    ``is_call`` asks for the type the call returns. ``payload`` is the rule's own data for
+    building the finding once the answer is known (ranges, texts), kept JSON-friendly so
+    it crosses process boundaries and caches.
+    """
+
+    code: str
+    position: Position
+    is_call: bool
+    payload: dict[str, Any]
+
+
 def _range_to_list(range_: Range) -> list[int]:
     return [range_.start.line, range_.start.column, range_.end.line, range_.end.column]
 

@@ -68,3 +68,8 @@ EXITING_CALLS: frozenset[str] = frozenset(
 
 EXCEPTION_HANDOVER_METHODS: frozenset[str] = frozenset({"set_exception", "throw", "put_exception"})
 """Methods that pass a caught exception on to someone who will raise it (futures, generators)."""
+
+FLOAT_TYPE_NAMES: frozenset[str] = frozenset({"builtins.float", "numpy.float64", "numpy.float32"})
+"""What cross-module inference (jedi) calls a float instance."""
+
+NOT_FLOAT_CALLS: frozenset[str] = frozenset({"builtins.str", "builtins.int", "builtins.len", "builtins.repr"})

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from pitfalls.model import Severity
+from pitfalls.model import Finding, Severity, TypeQuestion
 
 if TYPE_CHECKING:
     from pitfalls.engine import Checker, Scope
@@ -60,3 +60,9 @@ class Rule:
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         raise NotImplementedError
+
+    def answer(self, question: TypeQuestion, type_names: frozenset[str]) -> Finding | None:
+        """Turn the inferred types of an expression the rule asked about (through
+        ``checker.ask_type``) into a finding, or None. ``type_names`` are qualified
+        (``builtins.float``); empty when inference found nothing."""
+        return None

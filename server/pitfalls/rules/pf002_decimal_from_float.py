@@ -14,9 +14,11 @@ from pitfalls.knowledge.types import (
     FLOAT_ANNOTATIONS,
     FLOAT_RETURNING_CALLS,
     FLOAT_RETURNING_METHODS,
+    FLOAT_TYPE_NAMES,
     NON_FINITE_FLOAT_STRINGS,
+    NOT_FLOAT_CALLS,
 )
-from pitfalls.model import Applicability, Edit, Fix, Severity
+from pitfalls.model import Applicability, Edit, Finding, Fix, Range, Severity, TypeQuestion
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Mod, ast.Pow, ast.FloorDiv)
@@ -90,6 +92,8 @@ is usually what was meant but is a different number than before.""",
         if reason is None and from_float and not _is_int_literal(argument):
             reason = "a value passed to `Decimal.from_float`"
         if reason is None:
+            if isinstance(argument, _INFERABLE) and not _known_not_float(argument, checker):
+                checker.ask_type(self, argument, self._payload(node, argument, from_float, checker))
             return
         message = (
             f"`Decimal` built from {reason}: it keeps the float's binary rounding error, "
@@ -98,7 +102,33 @@ is usually what was meant but is a different number than before.""",
         checker.report(self, node, message, fix=self._fix(node, argument, from_float, checker))
 
     @staticmethod
-    def _fix(call: ast.Call, argument: ast.expr, from_float: bool, checker: Checker) -> Fix | None:
+    def _payload(call: ast.Call, argument: ast.expr, from_float: bool, checker: Checker) -> dict[str, object]:
+        fix = DecimalFromFloat._fix(call, argument, from_float, checker)
+        edit = fix.edits[0]
+        return {
+            "call": _range_list(checker.source.node_range(call)),
+            "argument": _short(checker.source.segment(argument)),
+            "edit": [_range_list(edit.range), edit.content],
+        }
+
+    def answer(self, question: TypeQuestion, type_names: frozenset[str]) -> Finding | None:
+        if not type_names or not type_names <= FLOAT_TYPE_NAMES:
+            return None
+        payload = question.payload
+        edit_range, content = payload["edit"]
+        fix = Fix(
+            "Convert the float with `str()` first",
+            (Edit(Range.of(*edit_range), content),),
+            Applicability.UNSAFE,
+        )
+        message = (
+            f"`Decimal` built from `{payload['argument']}`, a float (inferred across modules): it keeps the "
+            "float's binary rounding error, so money totals drift by cents; build it from a string"
+        )
+        return Finding(self.code, message, Range.of(*payload["call"]), self.severity, fix)
+
+    @staticmethod
+    def _fix(call: ast.Call, argument: ast.expr, from_float: bool, checker: Checker) -> Fix:
         source = checker.source
         constructor = source.segment(call.func.value) if from_float else None  # type: ignore[attr-defined]
         literal = _float_literal_text(argument, checker)
@@ -115,6 +145,21 @@ is usually what was meant but is a different number than before.""",
                 message, (Edit(source.node_range(call), f"{constructor}({replacement})"),), applicability
             )
         return Fix(message, (Edit(source.node_range(argument), replacement),), applicability)
+
+
+_INFERABLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
+
+
+def _known_not_float(node: ast.expr, checker: Checker) -> bool:
+    """Arguments that are plainly not floats, not worth asking inference about."""
+    if isinstance(node, ast.Call):
+        name = checker.qualified_name(node.func)
+        return name in NOT_FLOAT_CALLS or name in DECIMAL_CONSTRUCTORS
+    return False
+
+
+def _range_list(range_: Range) -> list[int]:
+    return [range_.start.line, range_.start.column, range_.end.line, range_.end.column]
 
 
 def _exactly_representable(literal: ast.Constant, checker: Checker) -> bool:

@@ -1,0 +1,87 @@
+"""PF002 across modules: jedi infers what one file alone cannot tell, statically.
+
+The project's modules would write a marker file if anything imported or ran them; the
+marker must never appear, through the command line or the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MARKER_CODE = "import pathlib\npathlib.Path({marker!r}).write_text('imported')\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    marker = tmp_path / "MARKER"
+    package = tmp_path / "shop"
+    package.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n", encoding="utf-8")
+    (package / "__init__.py").write_text(MARKER_CODE.format(marker=str(marker)), encoding="utf-8")
+    (package / "rates.py").write_text(
+        MARKER_CODE.format(marker=str(marker))
+        + "VAT = 0.2\nLABEL = 'vat'\n\n\nclass Product:\n    def __init__(self, price: float) -> None:\n"
+        "        self.price = price\n\n    def discounted(self) -> float:\n        return self.price * 0.9\n\n\n"
+        "def fx_rate(currency: str) -> float:\n    return 1.08\n\n\ndef sku() -> str:\n    return 'A1'\n",
+        encoding="utf-8",
+    )
+    (package / "billing.py").write_text(
+        "from decimal import Decimal\n"
+        "\n"
+        "from shop import rates\n"
+        "from shop.rates import VAT, Product, fx_rate, sku\n"
+        "\n"
+        "\n"
+        "def totals(product: Product, count, label):\n"
+        "    by_attribute = Decimal(product.price)\n"
+        "    by_import = Decimal(VAT)\n"
+        "    by_call = Decimal(fx_rate('USD'))\n"
+        "    by_method = Decimal(product.discounted())\n"
+        "    by_module = Decimal(rates.VAT)\n"
+        "    not_float = Decimal(sku())\n"
+        "    unknown = Decimal(count)\n"
+        "    text = Decimal(rates.LABEL)\n"
+        "    return by_attribute, by_import, by_call, by_method, by_module, not_float, unknown, text\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "conftest.py").write_text(MARKER_CODE.format(marker=str(marker)), encoding="utf-8")
+    (tmp_path / "sitecustomize.py").write_text(MARKER_CODE.format(marker=str(marker)), encoding="utf-8")
+    (tmp_path / "evil.pth").write_text(f"import pathlib; pathlib.Path({str(marker)!r}).write_text('pth')\n")
+    return tmp_path
+
+
+def test_floats_from_other_modules_are_found_without_running_them(project: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pitfalls", "check", "--output-format", "json", "shop/billing.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    items = json.loads(result.stdout)
+    assert sorted(item["location"]["row"] for item in items if item["code"] == "PF002") == [8, 9, 10, 11, 12]
+    assert all("inferred across modules" in item["message"] for item in items)
+    assert not (project / "MARKER").exists()
+
+
+def test_inferred_findings_follow_changes_in_the_other_module(project: Path) -> None:
+    def rows() -> list[int]:
+        result = subprocess.run(
+            [sys.executable, "-m", "pitfalls", "check", "--output-format", "json", "shop/billing.py"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return sorted(item["location"]["row"] for item in json.loads(result.stdout))
+
+    assert 9 in rows()
+    rates = project / "shop" / "rates.py"
+    rates.write_text(rates.read_text(encoding="utf-8").replace("VAT = 0.2", "VAT = '0.2'"), encoding="utf-8")
+    assert 9 not in rows()
+    assert not (project / "MARKER").exists()
