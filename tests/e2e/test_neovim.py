@@ -40,11 +40,11 @@ RUN_SECONDS = 45
 # wrong unit lands visibly elsewhere.
 EXPECTED = [
     {"code": "PF001", "on": "def add_line(", "text": "[]"},
-    {"code": "PF002", "on": "def shipping(", "text": "Decimal(0.1)"},
+    {"code": "PF002", "on": "SHIPPING_FEES = ", "text": "Decimal(0.1)"},
     {"code": "PF012", "on": "except:", "text": "except"},
 ]
 FIXES = [
-    {"code": "PF002", "on": "def shipping(", "text": "Decimal(0.1)", "fixed_text": 'Decimal("0.1")'},
+    {"code": "PF002", "on": "SHIPPING_FEES = ", "text": "Decimal(0.1)", "fixed_text": 'Decimal("0.1")'},
     {"code": "PF001", "on": "def add_line(", "text": "[]", "fixed_text": "lines=None"},
     {"code": "PF012", "on": "except:", "text": "except", "fixed_text": "except Exception:"},
 ]

@@ -13,7 +13,7 @@ def add_line(order_id, note="🛒 panier", lines=[]):
     return lines
 
 
-def shipping(label="📦 colis suivi"): return Decimal(0.1) + Decimal("4.90")
+SHIPPING_FEES = {"📦 colis suivi": Decimal(0.1), "✉ lettre": Decimal("1.20")}
 
 
 def load_tariff(path):
