@@ -1,0 +1,713 @@
+"""Shared reasoning about database and queue calls for PF005, PF006 and PF009.
+
+What a receiver is (a DB-API connection, a SQLAlchemy session, an AMQP channel...), what a
+call on it does (query, write, commit, acknowledge), whether a node runs inside a
+transaction block, and which statements can run after a given one within a function.
+The library facts live in ``pitfalls.knowledge.db``; this module only reasons over them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pitfalls.engine import FUNCTION_TYPES, Checker, Scope
+from pitfalls.knowledge import db
+from pitfalls.model import Edit, Position, Range
+from pitfalls.source import SourceFile
+
+QUERY = "query"
+WRITE = "write"
+COMMIT = "commit"
+ACK = "ack"
+NACK = "nack"
+
+_MAX_DEPTH = 4
+_TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_SQL_WORD = re.compile(r"[A-Za-z_]+")
+_CTE_WRITE = re.compile(r"\)\s*(insert|update|delete)\b", re.IGNORECASE)
+_SQL_DECREMENT = re.compile(r"\b(\w+)\s*=\s*(?:\w+\.)?\1\s*-", re.IGNORECASE)
+_SQL_INCREMENT = re.compile(r"\b(\w+)\s*=\s*(?:\w+\.)?\1\s*\+", re.IGNORECASE)
+PLACEHOLDER = "\x00"
+"""Stands for an interpolated value in SQL text rebuilt from an f-string or ``.format``."""
+
+
+@dataclass(frozen=True, slots=True)
+class DbCall:
+    """One classified call: what it does, on what kind of receiver, from which library."""
+
+    node: ast.Call
+    role: str
+    method: str
+    kind: str | None
+    library: str | None
+    bulk: bool = False
+    sql: str | None = None
+
+    @property
+    def receiver(self) -> ast.expr | None:
+        func = self.node.func
+        return func.value if isinstance(func, ast.Attribute) else None
+
+
+# Files -----------------------------------------------------------------------------------
+
+
+def is_django_file(checker: Checker) -> bool:
+    cached = checker.module_scope.state.get("dbflow.django")
+    if cached is None:
+        cached = any(
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and any(
+                (alias.name if isinstance(node, ast.Import) else (node.module or "")).split(".")[0]
+                in db.DJANGO_MODULES
+                for alias in node.names
+            )
+            for node in ast.walk(checker.tree)
+        )
+        checker.module_scope.state["dbflow.django"] = cached
+    return bool(cached)
+
+
+def scope_of(node: ast.AST, checker: Checker) -> Scope:
+    """The innermost scope object known for ``node`` (the function's, else the module's)."""
+    return checker.scope
+
+
+# Receivers -------------------------------------------------------------------------------
+
+
+def receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0) -> db.Made | None:
+    """What ``expr`` is, from how it was made or annotated, else from its conventional name."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    if isinstance(expr, ast.Call):
+        return made_by_call(expr, checker, scope, depth + 1)
+    qualified = checker.qualified_name(expr, scope) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+    if qualified is not None and qualified in db.CONSTRUCTORS:
+        return db.CONSTRUCTORS[qualified]
+    if isinstance(expr, ast.Subscript):
+        return receiver_kind(expr.value, checker, scope, depth + 1)
+    if isinstance(expr, ast.Name):
+        made = _name_kind(expr, checker, scope, depth)
+        if made is not None:
+            return made
+        return _conventional(expr.id)
+    if isinstance(expr, ast.Attribute):
+        if isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
+            made = _instance_attribute_kind(expr.attr, checker, scope, depth)
+            if made is not None:
+                return made
+        return _conventional(expr.attr)
+    return None
+
+
+def _conventional(name: str) -> db.Made | None:
+    kind = db.CONVENTIONAL_NAMES.get(name.lstrip("_").lower())
+    return db.Made(kind) if kind is not None else None
+
+
+def made_by_call(call: ast.Call, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
+    func = call.func
+    qualified = checker.qualified_name(func, scope)
+    if qualified is not None:
+        made = db.CONSTRUCTORS.get(qualified)
+        if made is not None:
+            return made
+        services = db.CLIENT_FACTORIES.get(qualified)
+        if services is not None and call.args and isinstance(call.args[0], ast.Constant):
+            kind = services.get(str(call.args[0].value))
+            return db.Made(kind) if kind is not None else None
+    if isinstance(func, ast.Name) and _is_session_factory(func, checker, scope, depth):
+        return db.Made(db.SESSION, db.SQLALCHEMY)
+    if isinstance(func, ast.Attribute):
+        if func.attr in db.CHANNEL_MAKERS:
+            return db.Made(db.CHANNEL)
+        if func.attr == "client" and call.args and isinstance(call.args[0], ast.Constant):
+            for services in db.CLIENT_FACTORIES.values():
+                kind = services.get(str(call.args[0].value))
+                if kind is not None:
+                    return db.Made(kind)
+        inner = receiver_kind(func.value, checker, scope, depth + 1)
+        if inner is not None:
+            derived = db.DERIVED.get((inner.kind, func.attr))
+            if derived is not None:
+                return db.Made(derived.kind, derived.library or inner.library)
+    return None
+
+
+def _is_session_factory(name: ast.Name, checker: Checker, scope: Scope, depth: int) -> bool:
+    binding = checker.name_binding(name, scope)
+    if binding is None:
+        return False
+    _annotation, values = binding
+    for value in values:
+        if isinstance(value, ast.Call) and checker.qualified_name(value.func, scope) in db.SESSION_FACTORIES:
+            return True
+    return False
+
+
+def _name_kind(name: ast.Name, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
+    with_value = _with_bound_value(name.id, scope)
+    if with_value is not None:
+        return receiver_kind(with_value, checker, scope, depth + 1)
+    binding = checker.name_binding(name, scope)
+    if binding is None:
+        return None
+    annotation, values = binding
+    if annotation is not None:
+        return annotation_kind(annotation, checker, scope)
+    for value in values:
+        made = receiver_kind(value, checker, scope, depth + 1)
+        if made is not None:
+            return made
+    return None
+
+
+def annotation_kind(annotation: ast.expr, checker: Checker, scope: Scope) -> db.Made | None:
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return annotation_kind(annotation.left, checker, scope) or annotation_kind(
+            annotation.right, checker, scope
+        )
+    if isinstance(annotation, ast.Subscript):
+        return (
+            annotation_kind(annotation.slice, checker, scope)
+            if _is_optional(annotation, checker, scope)
+            else None
+        )
+    qualified = checker.qualified_name(annotation, scope)
+    return db.ANNOTATIONS.get(qualified) if qualified is not None else None
+
+
+def _is_optional(annotation: ast.Subscript, checker: Checker, scope: Scope) -> bool:
+    return (checker.qualified_name(annotation.value, scope) or "").endswith("Optional")
+
+
+def _with_bound_value(identifier: str, scope: Scope) -> ast.expr | None:
+    for item in scope.of(ast.withitem):
+        target = item.optional_vars  # type: ignore[attr-defined]
+        if isinstance(target, ast.Name) and target.id == identifier:
+            return item.context_expr  # type: ignore[attr-defined]
+    return None
+
+
+def _instance_attribute_kind(attribute: str, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
+    """``self.conn`` is what the class assigns to it or declares it as."""
+    current: Scope | None = scope
+    while current is not None and current.kind != "class":
+        current = current.parent
+    if current is None:
+        return None
+    class_node = current.node
+    assert isinstance(class_node, ast.ClassDef)
+    for statement in class_node.body:
+        if (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and statement.target.id == attribute
+        ):
+            return annotation_kind(statement.annotation, checker, current)
+    for node in ast.walk(class_node):
+        if isinstance(node, ast.Assign) and any(_is_self_attribute(t, attribute) for t in node.targets):
+            if isinstance(node.value, ast.Call):
+                made = made_by_call(node.value, checker, current, depth + 1)
+                if made is not None:
+                    return made
+        elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target, attribute):
+            made = annotation_kind(node.annotation, checker, current)
+            if made is not None:
+                return made
+    return None
+
+
+def _is_self_attribute(target: ast.AST, attribute: str) -> bool:
+    return (
+        isinstance(target, ast.Attribute)
+        and target.attr == attribute
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    )
+
+
+# SQL text --------------------------------------------------------------------------------
+
+
+def sql_text(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0) -> str | None:
+    """The SQL an expression holds, with interpolated values as ``PLACEHOLDER``."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, ast.Constant):
+        return expr.value if isinstance(expr.value, str) else None
+    if isinstance(expr, ast.JoinedStr):
+        parts = []
+        for value in expr.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value.value)
+            else:
+                parts.append(PLACEHOLDER)
+        return "".join(parts)
+    if isinstance(expr, ast.BinOp):
+        if isinstance(expr.op, ast.Mod):
+            left = sql_text(expr.left, checker, scope, depth + 1)
+            return re.sub(r"%\(?\w*\)?[sd]", PLACEHOLDER, left) if left is not None else None
+        if isinstance(expr.op, ast.Add):
+            left = sql_text(expr.left, checker, scope, depth + 1)
+            right = sql_text(expr.right, checker, scope, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left if left is not None else PLACEHOLDER) + (right if right is not None else PLACEHOLDER)
+        return None
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            inner = sql_text(func.value, checker, scope, depth + 1)
+            return re.sub(r"\{[^{}]*\}", PLACEHOLDER, inner) if inner is not None else None
+        if expr.args and (
+            checker.qualified_name(func, scope) in db.SQL_TEXT_WRAPPERS
+            or (isinstance(func, (ast.Name, ast.Attribute)) and _last_name(func) in ("SQL", "text"))
+        ):
+            return sql_text(expr.args[0], checker, scope, depth + 1)
+        return None
+    if isinstance(expr, ast.Name):
+        binding = checker.name_binding(expr, scope)
+        if binding is None or binding[0] is not None:
+            return None
+        for value in binding[1]:
+            text = sql_text(value, checker, scope, depth + 1)
+            if text is not None:
+                return text
+    return None
+
+
+def sql_verb(text: str) -> str | None:
+    """The statement's first keyword, lowercased (``with ... update`` counts as ``update``)."""
+    stripped = _SQL_COMMENT.sub(" ", text)
+    match = _SQL_WORD.search(stripped.lstrip(" \t\r\n(;"))
+    if match is None or stripped.lstrip(" \t\r\n(;")[: match.start()].strip():
+        return None
+    verb = match.group().lower()
+    if verb == "with":
+        write = _CTE_WRITE.search(stripped)
+        return write.group(1).lower() if write else "select"
+    return verb
+
+
+def looks_like_sql(text: str) -> bool:
+    verb = sql_verb(text)
+    return verb is not None and (verb in db.WRITE_SQL_VERBS or verb in ("select", "with"))
+
+
+def sql_direction(text: str) -> str | None:
+    """``-`` when the statement decrements a column by itself, ``+`` when it increments one."""
+    if _SQL_DECREMENT.search(text):
+        return "-"
+    if _SQL_INCREMENT.search(text):
+        return "+"
+    return None
+
+
+# Calls -----------------------------------------------------------------------------------
+
+
+def queryset_chain(expr: ast.AST) -> tuple[ast.expr, list[ast.Call]] | None:
+    """For ``Order.objects.filter(...).first`` (the receiver part of a call): the model
+    expression and the chained calls, innermost first. None when the chain does not start
+    at a model's manager (``Model.objects``) or Flask-SQLAlchemy's ``Model.query``."""
+    calls: list[ast.Call] = []
+    current = expr
+    while True:
+        if isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+            calls.append(current)
+            current = current.func.value
+            continue
+        break
+    if not isinstance(current, ast.Attribute):
+        return None
+    model = current.value
+    model_name = _last_name(model)
+    if model_name is None:
+        return None
+    if current.attr in db.DJANGO_MANAGERS and (model_name[:1].isupper() or model_name in ("model", "cls")):
+        return model, list(reversed(calls))
+    if current.attr == db.FLASK_SQLALCHEMY_QUERY and model_name[:1].isupper():
+        return model, list(reversed(calls))
+    return None
+
+
+def _last_name(expr: ast.AST) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return None
+
+
+def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | None:
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        if checker.qualified_name(func, scope) in db.DJANGO_COMMIT:
+            return DbCall(call, COMMIT, "commit", db.CONNECTION, None)
+        return None
+    method = func.attr
+    receiver = func.value
+    if checker.qualified_name(func, scope) in db.DJANGO_COMMIT:
+        return DbCall(call, COMMIT, method, db.CONNECTION, None)
+    chain = queryset_chain(receiver) if not isinstance(receiver, ast.Name) else None
+    if chain is None and isinstance(receiver, ast.Attribute):
+        chain = queryset_chain(ast.Call(func=ast.Attribute(value=receiver, attr="_"), args=[], keywords=[]))
+        chain = (chain[0], []) if chain is not None else None
+    if chain is not None:
+        if method in db.DJANGO_QUERYSET_WRITES:
+            return DbCall(call, WRITE, method, None, "django", bulk=method in db.BULK_METHODS)
+        if method in db.QUERYSET_QUERY_METHODS:
+            return DbCall(call, QUERY, method, None, "django")
+        if method in db.BULK_METHODS:
+            return DbCall(call, QUERY, method, None, "django", bulk=True)
+        return None
+    if method in db.NEGATIVE_ACK_METHODS:
+        return DbCall(call, NACK, method, None, None)
+    needed = db.ACK_METHODS.get(method, "")
+    if needed is None:
+        return DbCall(call, ACK, method, None, None)
+    made = receiver_kind(receiver, checker, scope)
+    kind = made.kind if made is not None else None
+    library = made.library if made is not None else None
+    if needed and (kind == needed or any(k.arg in db.KAFKA_COMMIT_KEYWORDS for k in call.keywords)):
+        return DbCall(call, ACK, method, kind, library)
+    if method in db.COMMIT_METHODS.get(kind or "", ()):
+        return DbCall(call, COMMIT, method, kind, library)
+    if method in db.BULK_METHODS:
+        text = sql_text(call.args[0], checker, scope) if call.args else None
+        verb = sql_verb(text) if text else None
+        role = WRITE if verb in db.WRITE_SQL_VERBS else QUERY
+        return DbCall(call, role, method, kind, library, bulk=True, sql=text)
+    if kind == db.SESSION and method in db.SESSION_WRITE_METHODS and call.args:
+        return DbCall(call, WRITE, method, kind, library)
+    if method in db.QUERY_METHODS.get(kind or "", ()) or (kind is None and method in db.EXECUTE_METHODS):
+        text = sql_text(call.args[0], checker, scope) if call.args else None
+        if kind is None and (text is None or not looks_like_sql(text)):
+            return None
+        if method in db.EXECUTE_METHODS and call.args:
+            if text is not None:
+                verb = sql_verb(text)
+                if verb in db.WRITE_SQL_VERBS:
+                    return DbCall(call, WRITE, method, kind, library, sql=text)
+                return DbCall(call, QUERY, method, kind, library, sql=text)
+            if _is_write_construct(call.args[0], checker, scope):
+                return DbCall(call, WRITE, method, kind, library)
+        return DbCall(call, QUERY, method, kind, library, sql=text)
+    if (
+        method in db.DJANGO_INSTANCE_WRITES
+        and not call.args
+        and kind not in db.DB_KINDS
+        and is_django_file(checker)
+        and not isinstance(receiver, ast.Constant)
+    ):
+        return DbCall(call, WRITE, method, None, "django")
+    return None
+
+
+def _is_write_construct(expr: ast.AST, checker: Checker, scope: Scope) -> bool:
+    """``update(User).where(...).values(...)`` and the like: SQLAlchemy Core writes."""
+    current = expr
+    while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+        current = current.func.value
+    if isinstance(current, ast.Call):
+        return checker.qualified_name(current.func, scope) in db.SQLALCHEMY_WRITE_CONSTRUCTS
+    return False
+
+
+def classified_calls(scope: Scope, checker: Checker) -> list[DbCall]:
+    """Every database or queue call of a scope, in source order (cached per scope)."""
+    cached = scope.state.get("dbflow.calls")
+    if cached is None:
+        cached = []
+        for node in scope.of(ast.Call):
+            assert isinstance(node, ast.Call)
+            found = classify_call(node, checker, scope)
+            if found is not None:
+                cached.append(found)
+        scope.state["dbflow.calls"] = cached
+    return cached  # type: ignore[return-value]
+
+
+# Transactions ----------------------------------------------------------------------------
+
+
+def transaction_block(item: ast.withitem, checker: Checker, scope: Scope) -> bool:
+    """Whether ``with <item>:`` commits what runs inside it when the block ends."""
+    expr = item.context_expr
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    if isinstance(expr, ast.Call):
+        if checker.qualified_name(expr.func, scope) in db.TRANSACTION_CALLS:
+            return True
+        if isinstance(expr.func, ast.Attribute):
+            made = receiver_kind(expr.func.value, checker, scope)
+            if made is not None and expr.func.attr in db.TRANSACTION_METHODS.get(made.kind, ()):
+                return True
+        return False
+    if checker.qualified_name(expr, scope) in db.TRANSACTION_CALLS:
+        return True
+    made = receiver_kind(expr, checker, scope)
+    # ``with conn:`` is a transaction on sqlite3 and psycopg; MySQL drivers close instead.
+    return made is not None and made.kind == db.CONNECTION and made.library in db.CONNECTION_AS_TRANSACTION
+
+
+def is_transaction_decorator(decorator: ast.expr, checker: Checker, scope: Scope) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return checker.qualified_name(target, scope) in db.TRANSACTION_CALLS
+
+
+def enclosing_transaction(node: ast.AST, checker: Checker, scope: Scope) -> ast.AST | None:
+    """The ``with`` statement or decorated function whose transaction ``node`` runs in."""
+    for ancestor in checker.ancestors(node):
+        if isinstance(ancestor, (ast.With, ast.AsyncWith)):
+            if any(transaction_block(item, checker, scope) for item in ancestor.items):
+                return ancestor
+        elif isinstance(ancestor, FUNCTION_TYPES):
+            if any(is_transaction_decorator(d, checker, scope) for d in ancestor.decorator_list):
+                return ancestor
+            return None
+        elif isinstance(ancestor, (ast.Lambda, ast.ClassDef)):
+            return None
+    return None
+
+
+# Statement order -------------------------------------------------------------------------
+
+
+def statement_of(node: ast.AST) -> ast.stmt | None:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = getattr(current, "pf_parent", None)
+    return current
+
+
+def block_of(statement: ast.stmt) -> tuple[ast.AST, str, list[ast.stmt]] | None:
+    """The statement list that holds ``statement``: (owner node, field name, list)."""
+    parent = getattr(statement, "pf_parent", None)
+    if parent is None:
+        return None
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and any(item is statement for item in block):
+            return parent, field, block
+    return None
+
+
+def after(statement: ast.stmt) -> Iterator[tuple[str, ast.AST]]:
+    """What may run after ``statement`` completes normally, in order, within its function:
+    ``("stmt", s)`` for each statement that can follow and ``("exit", w)`` when control
+    leaves the body of a ``with`` statement ``w``. Stops at a ``return``/``raise``/
+    ``continue``/``break`` that always follows, and never crosses into another branch of
+    an ``if`` or into exception handlers."""
+    node: ast.AST = statement
+    while True:
+        parent = getattr(node, "pf_parent", None)
+        if parent is None:
+            return
+        field = None
+        if isinstance(node, ast.stmt):
+            found = block_of(node)
+            if found is not None:
+                _owner, field, block = found
+                index = next(i for i, item in enumerate(block) if item is node)
+                for following in block[index + 1 :]:
+                    yield ("stmt", following)
+                    if isinstance(following, _TERMINATORS):
+                        return
+        if isinstance(parent, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef, ast.Module)):
+            return
+        if isinstance(parent, (ast.With, ast.AsyncWith)) and field == "body":
+            yield ("exit", parent)
+        elif isinstance(parent, (ast.Try, *_TRY_STAR)):
+            tail = []
+            if field == "body":
+                tail = [*parent.orelse, *parent.finalbody]
+            elif field == "orelse":
+                tail = list(parent.finalbody)
+            for following in tail:
+                yield ("stmt", following)
+                if isinstance(following, _TERMINATORS):
+                    return
+        elif isinstance(parent, ast.ExceptHandler):
+            node = parent
+            parent = getattr(parent, "pf_parent", None)
+            for following in getattr(parent, "finalbody", []):
+                yield ("stmt", following)
+                if isinstance(following, _TERMINATORS):
+                    return
+        elif isinstance(parent, (ast.For, ast.AsyncFor, ast.While)) and field == "body":
+            for following in parent.orelse:
+                yield ("stmt", following)
+        if parent is None:
+            return
+        node = parent
+
+
+_TRY_STAR: tuple[type[ast.AST], ...] = (ast.TryStar,) if hasattr(ast, "TryStar") else ()
+
+
+def contains(container: ast.AST, node: ast.AST) -> bool:
+    if container is node:
+        return True
+    return any(ancestor is container for ancestor in Checker.ancestors(node))
+
+
+def in_finally(node: ast.AST) -> ast.Try | None:
+    """The ``try`` statement whose ``finally`` block holds ``node`` (innermost), if any."""
+    child = node
+    for ancestor in Checker.ancestors(node):
+        if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            return None
+        if isinstance(ancestor, ast.Try) and any(item is child for item in ancestor.finalbody):
+            return ancestor
+        child = ancestor
+    return None
+
+
+def local_callee(
+    call: ast.Call, checker: Checker, scope: Scope
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function of this file that ``call`` calls: a module function, a nested function,
+    or a method of the enclosing class called through ``self``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        current: Scope | None = scope
+        while current is not None:
+            for node in current.of(ast.FunctionDef) + current.of(ast.AsyncFunctionDef):
+                if node.name == func.id and node is not scope.node:  # type: ignore[attr-defined]
+                    return node  # type: ignore[return-value]
+            current = current.parent
+        return checker.module_functions.get(func.id)
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    ):
+        return method_of_enclosing_class(func.attr, scope)
+    return None
+
+
+def method_of_enclosing_class(name: str, scope: Scope) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    current: Scope | None = scope
+    while current is not None and current.kind != "class":
+        current = current.parent
+    if current is None:
+        return None
+    class_node = current.node
+    assert isinstance(class_node, ast.ClassDef)
+    for statement in class_node.body:
+        if isinstance(statement, FUNCTION_TYPES) and statement.name == name:
+            return statement
+    return None
+
+
+# Whole-file view ---------------------------------------------------------------------------
+
+
+def remember_scope(scope: Scope, checker: Checker) -> None:
+    """Keep a finished scope, so that rules can look into functions called from others
+    once the module's walk is complete."""
+    registry = checker.module_scope.state.setdefault("dbflow.scopes", {})
+    registry[id(scope.node)] = scope  # type: ignore[index]
+
+
+def remembered_scopes(checker: Checker) -> list[Scope]:
+    registry = checker.module_scope.state.get("dbflow.scopes", {})
+    return list(registry.values())  # type: ignore[union-attr]
+
+
+def scope_for(node: ast.AST, checker: Checker) -> Scope | None:
+    registry = checker.module_scope.state.get("dbflow.scopes", {})
+    return registry.get(id(node))  # type: ignore[union-attr]
+
+
+def writes_in(scope: Scope, checker: Checker, depth: int = 0, seen: set[int] | None = None) -> list[ast.AST]:
+    """The nodes of a scope that write to the database or commit: classified calls, calls
+    of functions of this file that do (followed a few levels deep), and transaction
+    blocks (they commit at their end)."""
+    seen = seen if seen is not None else set()
+    if id(scope.node) in seen:
+        return []
+    seen.add(id(scope.node))
+    found: list[ast.AST] = []
+    classified: set[int] = set()
+    for call in classified_calls(scope, checker):
+        classified.add(id(call.node))
+        if call.role in (WRITE, COMMIT):
+            found.append(call.node)
+    if depth < _MAX_DEPTH:
+        for node in scope.of(ast.Call):
+            if id(node) in classified:
+                continue
+            callee = local_callee(node, checker, scope)  # type: ignore[arg-type]
+            callee_scope = scope_for(callee, checker) if callee is not None else None
+            if callee_scope is not None and writes_in(callee_scope, checker, depth + 1, seen):
+                found.append(node)
+    for node in scope.of(ast.With) + scope.of(ast.AsyncWith):
+        if any(transaction_block(item, checker, scope) for item in node.items):  # type: ignore[attr-defined]
+            found.append(node)
+    found.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
+    return found
+
+
+# Edits ------------------------------------------------------------------------------------
+
+
+def whole_lines(statement: ast.stmt, source: SourceFile) -> tuple[int, int] | None:
+    """The 0-based first and last line of a statement that has its lines to itself."""
+    start = source.start(statement)
+    end = source.end(statement)
+    if source.line(start.line)[: start.column].strip():
+        return None
+    rest = source.line(end.line)[end.column :].strip()
+    if rest and not rest.startswith("#"):
+        return None
+    return start.line, end.line
+
+
+def line_start(source: SourceFile, line: int) -> Position:
+    if line < len(source.lines):
+        return Position(line, 0)
+    last = len(source.lines) - 1
+    return Position(last, len(source.line(last)))
+
+
+def moved_text(statement: ast.stmt, source: SourceFile, indent: str) -> str | None:
+    span = whole_lines(statement, source)
+    if span is None:
+        return None
+    first, last = span
+    old_indent = source.indentation_of_line(first)
+    lines = []
+    for index in range(first, last + 1):
+        text = source.line(index)
+        if text.startswith(old_indent):
+            text = text[len(old_indent) :]
+        lines.append(indent + text if index == first or text.strip() else text)
+    return source.newline.join(lines) + source.newline
+
+
+def delete_lines(source: SourceFile, first: int, last: int) -> Edit:
+    return Edit(Range(line_start(source, first), line_start(source, last + 1)), "")
+
+
+def insert_after_line(source: SourceFile, line: int, text: str) -> Edit:
+    """Insert whole lines of ``text`` (ending in a newline) after 0-based ``line``."""
+    if line + 1 < len(source.lines):
+        position = Position(line + 1, 0)
+        return Edit(Range(position, position), text)
+    end = Position(line, len(source.line(line)))
+    return Edit(Range(end, end), source.newline + text.rstrip("\r\n"))

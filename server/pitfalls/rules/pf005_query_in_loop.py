@@ -1,0 +1,535 @@
+"""PF005 query-in-loop."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from pathlib import PurePath
+
+from pitfalls import dbflow
+from pitfalls.engine import COMPREHENSION_TYPES, Checker, Scope
+from pitfalls.knowledge import db
+from pitfalls.model import Applicability, Edit, Fix, Range, Severity
+from pitfalls.rules.base import Rule, RuleDoc, Video
+
+_LOOP_TYPES = (ast.For, ast.AsyncFor, *COMPREHENSION_TYPES)
+
+
+class QueryInLoop(Rule):
+    code = "PF005"
+    slug = "query-in-loop"
+    summary = "A database query runs once per item of a loop (N+1 queries)"
+    severity = Severity.WARNING
+    has_fix = True
+    triggers = ("execute", "objects", "session", "fetch", "query", "scalar", ".get(")
+    video = Video(
+        "What's wrong with this Python database loop?", "https://www.youtube.com/watch?v=N6sw4QnOV00"
+    )
+    doc = RuleDoc(
+        what_it_does="""\
+Finds a database query sent once per item of a `for` loop or a comprehension, with
+values taken from the item: `cursor.execute(...)`/`conn.execute(...)` (sqlite3, psycopg,
+PyMySQL, mysqlclient), `session.get/execute/scalar/scalars/query(...)` (SQLAlchemy,
+Flask-SQLAlchemy's `Model.query`), `Model.objects.get/filter/...(...)` (Django) and
+`await conn.fetch/fetchrow/fetchval/execute(...)` (asyncpg).
+
+It also finds Django's hidden form: iterating a queryset and reading a `ForeignKey` or
+`OneToOneField` of each row (`order.customer.name`) when the queryset has no
+`select_related`/`prefetch_related` for that relation (the model must be defined in the
+same file).
+
+Loops that do not walk a collection are left alone: `while` loops (polling, retries,
+paging with a cursor), `for attempt in range(3)`, loops that sleep, loops over batches,
+chunks or pages (one query per batch is the cure, not the disease), loops over
+databases, models or tables, and schema statements (`CREATE`, `ALTER`, `VACUUM`...).
+`executemany`, `bulk_create`, `bulk_update` and `in_bulk` are one round trip and never
+reported. Django data migrations and Alembic revisions run once and are skipped.""",
+        why_it_bites="""\
+Each query is a network round trip plus parsing and planning on the server. A page that
+lists 50 orders with one query per order makes 51 queries; in development, with ten rows
+and a local database, nobody notices. In production the list grows, the database is a
+few milliseconds away, and the endpoint gets slower with every row until it times out.
+The load also lands on the database, where every other request feels it.""",
+        example="""\
+```python
+def order_summaries(order_ids):
+    summaries = []
+    for order_id in order_ids:
+        order = Order.objects.get(pk=order_id)
+        summaries.append((order.number, order.customer.name))
+    return summaries
+
+for order in Order.objects.filter(status="paid"):
+    print(order.customer.email)
+```""",
+        use_instead="""\
+```python
+def order_summaries(order_ids):
+    orders = Order.objects.select_related("customer").in_bulk(order_ids)
+    return [(orders[i].number, orders[i].customer.name) for i in order_ids if i in orders]
+
+for order in Order.objects.select_related("customer").filter(status="paid"):
+    print(order.customer.email)
+```
+
+With raw SQL, fetch all rows with one `WHERE id = ANY(%s)` (or `IN (...)`) query, and
+write many rows with `executemany` or a multi-row `INSERT`.""",
+        fix_safety="""\
+Only the Django relation form has a fix: adding `.select_related("<relation>")` to the
+queryset, which is safe (the same rows and values, loaded with one join instead of a
+query per row). A query per item has no automatic fix: how to batch it depends on the
+code around it.""",
+    )
+    wants_scopes = True
+
+    def check_scope(self, scope: Scope, checker: Checker) -> None:
+        if scope.kind == "class" or _is_migration(checker, scope):
+            return
+        reported: set[int] = set()
+        calls = dbflow.classified_calls(scope, checker)
+        classified = {id(call.node) for call in calls}
+        for call in calls:
+            if call.bulk or call.role not in (dbflow.QUERY, dbflow.WRITE):
+                continue
+            if _is_chain_link(call.node, classified):
+                continue
+            if call.role == dbflow.WRITE and call.library == "django":
+                continue
+            if call.kind == db.SESSION and call.role == dbflow.WRITE and call.sql is None:
+                continue
+            loop = _per_item_loop(call, checker, scope)
+            if loop is None or id(call.node) in reported:
+                continue
+            reported.add(id(call.node))
+            self._report_query(call, loop, checker)
+        self._check_lazy_relations(scope, checker)
+
+    def _report_query(self, call: dbflow.DbCall, loop: ast.AST, checker: Checker) -> None:
+        source = checker.source
+        iterated = _iterated(loop)
+        what = f"`{_display(call, source.segment)}`"
+        if call.role == dbflow.WRITE:
+            hint = "send the rows in one `executemany` call or one multi-row statement"
+        elif call.library == "django":
+            hint = "fetch all rows before the loop (`filter(pk__in=...)`, `in_bulk`, `select_related`)"
+        elif call.kind == db.ASYNCPG:
+            hint = "fetch all rows before the loop with one query (`WHERE id = ANY($1)`)"
+        else:
+            hint = "fetch all rows before the loop with one query (`WHERE id IN (...)`)"
+        message = (
+            f"{what} runs a query for each item of `{_short(source.segment(iterated))}`: "
+            f"1 + N round trips that grow with the data; {hint}"
+        )
+        checker.report(
+            self,
+            call.node,
+            message,
+            related=(checker.related("the loop that repeats the query", iterated),),
+        )
+
+    # Django lazy relations -------------------------------------------------------------
+
+    def _check_lazy_relations(self, scope: Scope, checker: Checker) -> None:
+        if not checker.module_classes or not dbflow.is_django_file(checker):
+            return
+        for loop in scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension):
+            target = loop.target  # type: ignore[attr-defined]
+            if not isinstance(target, ast.Name):
+                continue
+            queryset = _queryset_of(loop.iter, checker, scope)  # type: ignore[attr-defined]
+            if queryset is None:
+                continue
+            chain_expr, manager, calls = queryset
+            model = checker.module_classes.get(_name_of(manager.value) or "")
+            if model is None:
+                continue
+            relations = _forward_relations(model, checker, set())
+            if not relations or any(c.func.attr in db.QUERYSET_ROW_SHAPES for c in calls):  # type: ignore[attr-defined]
+                continue
+            loaded = _loaded_relations(calls)
+            if loaded is None:
+                continue
+            reads = _relation_reads(loop, target.id, relations - loaded)
+            if not reads:
+                continue
+            names = list(dict.fromkeys(attribute.attr for attribute in reads))
+            quoted = ", ".join(f'"{name}"' for name in names)
+            fix = None
+            if chain_expr is not None:
+                end = checker.source.end(manager)
+                fix = Fix(
+                    f"Add `.select_related({quoted})` to the queryset",
+                    (Edit(Range(end, end), f".select_related({quoted})"),),
+                    Applicability.SAFE,
+                )
+            first = reads[0]
+            relation_list = " and ".join(f"`{name}`" for name in names)
+            message = (
+                f"`{target.id}.{first.attr}` loads the {relation_list} of each row with its own query: "
+                f"1 + N queries; add `.select_related({quoted})` to the queryset"
+            )
+            checker.report(
+                self,
+                first,
+                message,
+                fix=fix,
+                related=(checker.related("the queryset iterated", loop.iter),),  # type: ignore[attr-defined]
+            )
+
+
+def _is_chain_link(call: ast.Call, classified: set[int]) -> bool:
+    """``filter(...)`` in ``Order.objects.filter(...).count()``: the outer call reports."""
+    current: ast.AST = call
+    while True:
+        parent = getattr(current, "pf_parent", None)
+        outer = getattr(parent, "pf_parent", None)
+        if not (isinstance(parent, ast.Attribute) and isinstance(outer, ast.Call) and outer.func is parent):
+            return False
+        if id(outer) in classified:
+            return True
+        current = outer
+
+
+def _display(call: dbflow.DbCall, segment: Callable[[ast.AST], str]) -> str:
+    node = call.node
+    func = node.func
+    chain = dbflow.queryset_chain(func.value) if isinstance(func, ast.Attribute) else None
+    if chain is None or not isinstance(func, ast.Attribute):
+        return f"{_short(segment(func))}(...)"
+    model, links = chain
+    manager = model.pf_parent  # type: ignore[attr-defined]
+    text = _short(segment(manager))
+    for link in [*links, node]:
+        method = link.func.attr  # type: ignore[attr-defined]
+        text += f".{method}(...)" if link.args or link.keywords else f".{method}()"
+    return text
+
+
+def _is_migration(checker: Checker, scope: Scope) -> bool:
+    if checker.path is not None:
+        parts = PurePath(str(checker.path)).parts[:-1]
+        if any(part in db.MIGRATION_PATH_PARTS for part in parts):
+            return True
+    for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = tuple(argument.arg for argument in ancestor.args.args[:2])
+            if names == db.RUNPYTHON_PARAMETERS:
+                return True
+    return False
+
+
+def _iterated(loop: ast.AST) -> ast.expr:
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        return loop.iter
+    return loop.generators[0].iter  # type: ignore[attr-defined]
+
+
+def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.AST | None:
+    """The innermost loop that walks a collection and feeds the query a value of its item."""
+    node = call.node
+    if call.sql is not None:
+        verb = dbflow.sql_verb(call.sql)
+        if verb in db.SCHEMA_SQL_VERBS:
+            return None
+    loops = checker.enclosing_loops(node)
+    for loop in loops:
+        if isinstance(loop, ast.While):
+            return None
+        if _guarded_by_memo(node, loop):
+            return None
+        if not _walks_collection(loop, checker, scope):
+            continue
+        dependent = _dependent_names(loop)
+        if not dependent:
+            continue
+        if _receiver_depends(call, dependent):
+            return None
+        if _query_depends(call, dependent, checker, scope):
+            return loop
+    return None
+
+
+def _guarded_by_memo(node: ast.AST, loop: ast.AST) -> bool:
+    """``if key not in cache: cache[key] = query(key)``: one query per distinct key."""
+    for ancestor in Checker.ancestors(node):
+        if ancestor is loop:
+            return False
+        if isinstance(ancestor, ast.If):
+            for test in ast.walk(ancestor.test):
+                if isinstance(test, ast.Compare) and any(
+                    isinstance(op, (ast.NotIn, ast.Is)) for op in test.ops
+                ):
+                    return True
+    return False
+
+
+def _is_literal_collection(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
+    """A list or tuple written out in the code: a fixed handful of items, not data."""
+    if isinstance(iterable, ast.Name):
+        binding = checker.name_binding(iterable, scope)
+        if binding is None or binding[0] is not None or not binding[1]:
+            return False
+        return all(_is_literal_collection(value, checker, scope) for value in binding[1])
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and not iterable.args:
+        return iterable.func.attr in ("items", "keys", "values") and isinstance(iterable.func.value, ast.Dict)
+    return isinstance(iterable, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and all(
+        not isinstance(element, ast.Starred) for element in getattr(iterable, "elts", [])
+    )
+
+
+def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        pairs = [(loop.target, loop.iter)]
+        body: list[ast.AST] = list(loop.body)
+    else:
+        pairs = [(generator.target, generator.iter) for generator in loop.generators]  # type: ignore[attr-defined]
+        body = [loop]
+    for target, iterable in pairs:
+        if _names_batches(target) or _iterates_counter(iterable, checker, scope):
+            return False
+        if _is_literal_collection(iterable, checker, scope):
+            return False
+        if isinstance(iterable, ast.Call) and _names_batches(iterable.func):
+            return False
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and checker.qualified_name(node.func, scope) in db.SLEEP_CALLS:
+                return False
+    return True
+
+
+def _names_batches(node: ast.AST) -> bool:
+    for child in ast.walk(node):
+        name = (
+            child.id
+            if isinstance(child, ast.Name)
+            else child.attr
+            if isinstance(child, ast.Attribute)
+            else None
+        )
+        if name is not None and any(word in name.lower() for word in db.BATCH_WORDS):
+            return True
+    return False
+
+
+def _iterates_counter(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
+    if (
+        isinstance(iterable, ast.Call)
+        and checker.qualified_name(iterable.func, scope) == "builtins.enumerate"
+    ):
+        iterable = iterable.args[0] if iterable.args else iterable
+    if not isinstance(iterable, ast.Call):
+        return False
+    if checker.qualified_name(iterable.func, scope) not in db.FIXED_COUNT_ITERATORS:
+        return False
+    return not any(
+        isinstance(argument, ast.Call) and checker.qualified_name(argument.func, scope) == db.LENGTH_FUNCTION
+        for argument in iterable.args
+    )
+
+
+def _dependent_names(loop: ast.AST) -> set[str]:
+    """The loop's targets and the names assigned from them inside the loop."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        names = set(_bound(loop.target))
+        region: list[ast.AST] = list(loop.body)
+    else:
+        names = set()
+        for generator in loop.generators:  # type: ignore[attr-defined]
+            names.update(_bound(generator.target))
+        region = [loop]
+    assignments: list[tuple[set[str], ast.AST]] = []
+    for statement in region:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Assign):
+                targets = {name for target in node.targets for name in _bound(target)}
+                assignments.append((targets, node.value))
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                assignments.append((set(_bound(node.target)), node.value))
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                assignments.append((set(_bound(node.target)), node.iter))
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                assignments.append((set(_bound(node.optional_vars)), node.context_expr))
+            elif isinstance(node, ast.NamedExpr):
+                assignments.append(({node.target.id}, node.value))
+    changed = True
+    while changed:
+        changed = False
+        for targets, value in assignments:
+            if targets - names and _uses(value, names):
+                names |= targets
+                changed = True
+    return names
+
+
+def _bound(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _bound(element)]
+    if isinstance(target, ast.Starred):
+        return _bound(target.value)
+    return []
+
+
+def _uses(node: ast.AST | None, names: set[str]) -> bool:
+    if node is None:
+        return False
+    return any(isinstance(child, ast.Name) and child.id in names for child in ast.walk(node))
+
+
+def _receiver_depends(call: dbflow.DbCall, dependent: set[str]) -> bool:
+    """A loop over databases, models or tables: the receiver itself changes per item."""
+    receiver = call.receiver
+    if receiver is None:
+        return False
+    root: ast.AST = receiver
+    while isinstance(root, (ast.Call, ast.Attribute, ast.Subscript)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if isinstance(root, ast.Name) and root.id in dependent:
+        return True
+    if isinstance(receiver, (ast.Attribute, ast.Call)):
+        # ``connections[alias].cursor()``, ``models[name].objects``
+        return any(
+            isinstance(node, ast.Subscript) and _uses(node.slice, dependent) for node in ast.walk(receiver)
+        )
+    return False
+
+
+def _query_depends(call: dbflow.DbCall, dependent: set[str], checker: Checker, scope: Scope) -> bool:
+    node = call.node
+    arguments: list[ast.AST] = [*node.args, *(keyword.value for keyword in node.keywords)]
+    keywords: list[ast.keyword] = list(node.keywords)
+    chain = dbflow.queryset_chain(node.func.value) if isinstance(node.func, ast.Attribute) else None
+    if chain is not None:
+        for link in chain[1]:
+            arguments.extend(link.args)
+            arguments.extend(keyword.value for keyword in link.keywords)
+            keywords.extend(link.keywords)
+    uses = [argument for argument in arguments if _uses(argument, dependent)]
+    if not uses:
+        return False
+    if call.library == "django":
+        batch = {
+            id(keyword.value)
+            for keyword in keywords
+            if keyword.arg is not None and keyword.arg.endswith(db.QUERYSET_BATCH_LOOKUP_SUFFIX)
+        }
+        if all(id(argument) in batch for argument in uses):
+            return False
+    if call.sql is not None and node.args and _uses(node.args[0], dependent):
+        other = [argument for argument in uses if argument is not node.args[0]]
+        if not other and _interpolates_structure(call.sql):
+            return False
+    return True
+
+
+def _interpolates_structure(sql: str) -> bool:
+    """Whether the first value interpolated into the SQL text stands before any clause that
+    takes row values: a table or column name (``SELECT count(*) FROM {table}``)."""
+    position = sql.find(dbflow.PLACEHOLDER)
+    if position < 0:
+        return False
+    before = sql[:position].lower()
+    return not any(word in before for word in db.SQL_VALUE_CLAUSES)
+
+
+def _queryset_of(
+    iterable: ast.expr, checker: Checker, scope: Scope
+) -> tuple[ast.expr | None, ast.Attribute, list[ast.Call]] | None:
+    """The queryset expression iterated (the chain's expression, None when the loop iterates
+    a name), its manager attribute (``Order.objects``) and the chained calls."""
+    if isinstance(iterable, ast.Name):
+        binding = checker.name_binding(iterable, scope)
+        if binding is None or binding[0] is not None or len(binding[1]) != 1:
+            return None
+        found = _queryset_of(binding[1][0], checker, scope)
+        return found
+    expression: ast.AST = iterable
+    if isinstance(iterable, ast.Attribute) and iterable.attr in db.DJANGO_MANAGERS:
+        return None
+    chain = dbflow.queryset_chain(expression)
+    if chain is None or not chain[1]:
+        return None
+    model, calls = chain
+    manager = model.pf_parent if hasattr(model, "pf_parent") else None  # type: ignore[attr-defined]
+    if not isinstance(manager, ast.Attribute) or manager.attr not in db.DJANGO_MANAGERS:
+        return None
+    if calls[-1].func.attr in ("get", "first", "last", "count", "exists", "aggregate"):  # type: ignore[attr-defined]
+        return None
+    return iterable, manager, calls
+
+
+def _forward_relations(model: ast.ClassDef, checker: Checker, seen: set[str]) -> set[str]:
+    if model.name in seen:
+        return set()
+    seen.add(model.name)
+    relations: set[str] = set()
+    for statement in model.body:
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Call):
+            target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+            if checker.qualified_name(statement.value.func) in db.DJANGO_FORWARD_RELATIONS:
+                relations.update(_bound(target))
+    for base in model.bases:
+        parent = checker.module_classes.get(_name_of(base) or "")
+        if parent is not None:
+            relations |= _forward_relations(parent, checker, seen)
+    return relations
+
+
+def _loaded_relations(calls: list[ast.Call]) -> set[str] | None:
+    """Relations the chain loads up front; None when it loads all (``select_related()``)."""
+    loaded: set[str] = set()
+    for call in calls:
+        method = call.func.attr  # type: ignore[attr-defined]
+        if method not in db.SELECT_RELATED and method not in db.PREFETCH_RELATED:
+            continue
+        if not call.args and not call.keywords and method in db.SELECT_RELATED:
+            return None
+        for argument in call.args:
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                loaded.add(argument.value.split("__", 1)[0])
+            else:
+                return None
+    return loaded
+
+
+def _relation_reads(loop: ast.AST, variable: str, relations: set[str]) -> list[ast.Attribute]:
+    if not relations:
+        return []
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        region: list[ast.AST] = list(loop.body)
+    else:
+        parent = loop.pf_parent  # type: ignore[attr-defined]
+        region = [
+            child
+            for name, child in ast.iter_fields(parent)
+            if name in ("elt", "key", "value") and child is not None
+        ]
+        region.extend(condition for condition in loop.ifs)  # type: ignore[attr-defined]
+    reads: list[ast.Attribute] = []
+    for statement in region:
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in relations
+                and isinstance(node.ctx, ast.Load)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == variable
+            ):
+                reads.append(node)
+    reads.sort(key=lambda attribute: (attribute.lineno, attribute.col_offset))
+    return reads
+
+
+def _name_of(expr: ast.AST) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return None
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
