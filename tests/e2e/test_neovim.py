@@ -163,3 +163,78 @@ def test_neovim_catches_a_broken_server(breakage: str, symptom: str, tmp_path: P
 
     assert run.returncode != 0, explain(run)
     assert symptom in str(run.report.get("error")), explain(run)
+
+
+EDITORS_DOC = HERE.parent.parent / "docs" / "editors.md"
+# Waits until the three findings show and PF012 has the severity the snippet sets (the
+# settings may arrive just after the first diagnostics), then records what Neovim shows.
+CHECK_SETUP = """
+local function code_of(d) return d.code or d.user_data.lsp.code end
+local ok = vim.wait(15000, function()
+  local codes, settled = 0, false
+  for _, d in ipairs(vim.diagnostic.get(0)) do
+    if d.source == 'pitfalls' then codes = codes + 1 end
+    if code_of(d) == 'PF012' and d.severity == vim.diagnostic.severity.ERROR then settled = true end
+  end
+  return codes >= 3 and settled
+end, 50)
+local found = {}
+for _, d in ipairs(vim.diagnostic.get(0)) do
+  table.insert(found, { code = code_of(d), severity = d.severity, source = d.source })
+end
+vim.fn.writefile({ vim.fn.json_encode(found) }, os.getenv('PITFALLS_E2E_RESULT'))
+vim.cmd(ok and 'qa!' or 'cq!')
+"""
+
+
+def documented_snippet(name: str) -> str:
+    """The Lua block under ``<!-- snippet: NAME -->`` in docs/editors.md."""
+    text = EDITORS_DOC.read_text(encoding="utf-8")
+    marker = f"<!-- snippet: {name} -->\n```lua\n"
+    start = text.index(marker) + len(marker)
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.parametrize(
+    ("snippet", "name"),
+    [("neovim-0.11", "nvim-0.11"), ("neovim-0.8", "nvim-0.11"), ("neovim-0.7", "nvim")],
+)
+def test_documented_neovim_setup_works(snippet: str, name: str, tmp_path: Path) -> None:
+    nvim = neovim(name)
+    scripts = Path(sys.executable).parent
+    if shutil.which("pitfalls", path=str(scripts)) is None:
+        pytest.skip(f"no `pitfalls` command next to {sys.executable}; install the package")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "shop"\n', encoding="utf-8")
+    shutil.copyfile(ORDERS, project / "orders.py")
+    (tmp_path / "init.lua").write_text(documented_snippet(snippet), encoding="utf-8")
+    (tmp_path / "check.lua").write_text(CHECK_SETUP, encoding="utf-8")
+    result = tmp_path / "found.json"
+    environment = {
+        **os.environ,
+        "PATH": f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PITFALLS_E2E_RESULT": str(result),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    command = [nvim, "--headless", "-u", str(tmp_path / "init.lua"), "-i", "NONE", "-n", "orders.py"]
+    completed = subprocess.run(
+        [*command, "-c", f"luafile {tmp_path / 'check.lua'}"],
+        env=environment,
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=RUN_SECONDS,
+        check=False,
+    )
+    found = json.loads(result.read_text(encoding="utf-8")) if result.exists() else []
+    assert completed.returncode == 0, f"{found}\n{completed.stdout}{completed.stderr}"
+    severities = {item["code"]: item["severity"] for item in found if item["source"] == "pitfalls"}
+    assert {"PF001", "PF002", "PF012"} <= set(severities)
+    assert severities["PF012"] == 1, "the snippet's settings make PF012 an error"
+    assert severities["PF001"] == 2
