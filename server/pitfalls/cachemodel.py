@@ -1,0 +1,467 @@
+"""Shared reasoning for the cache and fan-out rules (PF003, PF004, PF008, PF011).
+
+Recognises caches — in-process containers, memoizing decorators, shared cache clients —
+their reads and writes, keys and expiry, what guards a refill, and follows values through
+a function's local assignments. The library names come from ``pitfalls.knowledge.caches``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pitfalls.engine import Checker
+from pitfalls.knowledge.caches import (
+    CACHE_CLIENT_CONSTRUCTORS,
+    CACHE_NAME_WORDS,
+    CACHE_READ_METHODS,
+    CACHE_WRITE_METHODS,
+    EXPIRING_CONTAINER_CONSTRUCTORS,
+    EXPIRY_KEYWORDS,
+    EXPIRY_POSITION,
+    IN_PROCESS_CONTAINER_CONSTRUCTORS,
+    SHARED_CACHE_OBJECTS,
+)
+from pitfalls.model import Edit, Position, Range
+from pitfalls.source import SourceFile
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+_WORD_BOUNDARY = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+# Names and words --------------------------------------------------------------------------
+
+
+def identifier_words(name: str) -> set[str]:
+    """``send_email`` -> {send, email}; ``updateOrder`` -> {update, order}."""
+    return {word.lower() for word in _WORD_BOUNDARY.findall(name)}
+
+
+def called_name(func: ast.expr) -> str | None:
+    """The last identifier of what is called: ``save`` for ``self.repo.save``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def last_identifier(node: ast.expr) -> str | None:
+    """``_cache`` for ``self._cache`` or ``_cache``; the subscripted name for ``caches["x"]``."""
+    if isinstance(node, ast.Subscript):
+        return last_identifier(node.value)
+    if isinstance(node, ast.Call):
+        return called_name(node.func)
+    return called_name(node)
+
+
+def names_a_cache(node: ast.expr) -> bool:
+    identifier = last_identifier(node)
+    if identifier is None:
+        return False
+    lowered = identifier.lower()
+    return any(word in lowered for word in CACHE_NAME_WORDS)
+
+
+def same_expression(left: ast.AST, right: ast.AST) -> bool:
+    return ast.dump(left) == ast.dump(right)
+
+
+# Functions and statements -------------------------------------------------------------------
+
+
+def function_of(node: ast.AST, checker: Checker) -> Function | None:
+    return checker.enclosing_function(node)
+
+
+def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function body, not descending into nested functions, lambdas or classes."""
+    pending: list[ast.AST] = list(getattr(function, "body", []))
+    while pending:
+        node = pending.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            pending.append(child)
+
+
+def sorted_own_nodes(function: ast.AST) -> list[ast.AST]:
+    nodes = [node for node in own_nodes(function) if hasattr(node, "lineno")]
+    nodes.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
+    return nodes
+
+
+def assignments_in(function: ast.AST, name: str, before: ast.AST | None = None) -> list[ast.expr]:
+    """Values assigned to ``name`` in the function (``x = v``, ``x: T = v``, ``x := v``),
+    only those before ``before`` when given."""
+    limit = (getattr(before, "lineno", 1 << 30), getattr(before, "col_offset", 0)) if before else (1 << 30, 0)
+    values: list[ast.expr] = []
+    for node in own_nodes(function):
+        if isinstance(node, ast.Assign):
+            if (node.lineno, node.col_offset) >= limit:
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    values.append(node.value)
+                elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    for element, value in zip(target.elts, node.value.elts, strict=False):
+                        if isinstance(element, ast.Name) and element.id == name:
+                            values.append(value)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            if (
+                isinstance(node.target, ast.Name)
+                and node.target.id == name
+                and (node.lineno, node.col_offset) < limit
+            ):
+                values.append(node.value)
+        elif (
+            isinstance(node, ast.NamedExpr)
+            and node.target.id == name
+            and (node.lineno, node.col_offset) < limit
+        ):
+            values.append(node.value)
+    values.sort(key=lambda value: (value.lineno, value.col_offset))
+    return values
+
+
+def parameter_names(function: ast.AST) -> list[str]:
+    arguments = getattr(function, "args", None)
+    if arguments is None:
+        return []
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    every.extend(argument for argument in (arguments.vararg, arguments.kwarg) if argument is not None)
+    return [argument.arg for argument in every]
+
+
+def enclosing_statement(node: ast.AST, checker: Checker) -> ast.stmt | None:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = checker.parent(current)
+    return current
+
+
+def enclosing_class(node: ast.AST, checker: Checker) -> ast.ClassDef | None:
+    for ancestor in checker.ancestors(node):
+        if isinstance(ancestor, ast.ClassDef):
+            return ancestor
+    return None
+
+
+def local_definition(func: ast.expr, checker: Checker, context: ast.AST) -> Function | None:
+    """The function defined in this file that a call refers to: a module-level function, or a
+    method of the class around ``context`` called through ``self``/``cls``."""
+    if isinstance(func, ast.Name):
+        return checker.module_functions.get(func.id)
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    ):
+        owner = enclosing_class(context, checker)
+        if owner is None:
+            return None
+        for statement in owner.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == func.attr:
+                return statement
+    return None
+
+
+def unused_name(function: ast.AST | None, base: str) -> str:
+    taken = (
+        {node.id for node in ast.walk(function) if isinstance(node, ast.Name)}
+        if function is not None
+        else set()
+    )
+    taken.update(parameter_names(function) if function is not None else [])
+    name = base
+    counter = 2
+    while name in taken:
+        name = f"{base}_{counter}"
+        counter += 1
+    return name
+
+
+def insert_after_statement(source: SourceFile, statement: ast.stmt, lines: list[str]) -> Edit:
+    """An edit adding ``lines`` (unindented) after ``statement``, at its indentation, past any
+    comment that ends the statement's last line."""
+    indent = source.indentation_of_line(statement.lineno - 1)
+    last_line = source.end(statement).line
+    end = Position(last_line, len(source.line(last_line)))
+    newline = source.newline
+    text = "".join(newline + indent + line for line in lines)
+    return Edit(Range(end, end), text)
+
+
+def insert_before_statement(source: SourceFile, statement: ast.stmt, lines: list[str]) -> Edit:
+    indent = source.indentation_of_line(statement.lineno - 1)
+    start = source.start(statement)
+    newline = source.newline
+    text = "".join(line + newline + indent for line in lines)
+    return Edit(Range(start, start), text)
+
+
+def import_edit(source: SourceFile, tree: ast.Module, line: str) -> Edit:
+    """An edit adding an import line after the module's last top-level import (or its
+    docstring, or at the top)."""
+    anchor: ast.stmt | None = None
+    for statement in tree.body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            anchor = statement
+        elif anchor is not None:
+            break
+    newline = source.newline
+    if anchor is None and tree.body:
+        first = tree.body[0]
+        is_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+        if is_doc and isinstance(first.value.value, str):  # type: ignore[attr-defined]
+            anchor = first
+    if anchor is None:
+        return Edit(Range(Position(0, 0), Position(0, 0)), line + newline)
+    end = source.end(anchor)
+    return Edit(Range(end, end), newline + line)
+
+
+# Cache objects ------------------------------------------------------------------------------
+
+
+@dataclass
+class Container:
+    """An in-process container used as a cache: a module global, a class attribute, or an
+    instance attribute assigned in a method (``self._cache = {}``)."""
+
+    name: str
+    definition: ast.expr
+    expiring: bool
+    owner: ast.ClassDef | None
+    stored_values: list[ast.expr] = field(default_factory=list)
+
+
+@dataclass
+class FileCaches:
+    """The caches one file defines, found once per file."""
+
+    containers: dict[tuple[int, str], Container]
+    shared_clients: set[str]
+    """Names (``cache``, ``redis_client``, ``self.redis``) assigned from a known cache client."""
+
+
+def file_caches(checker: Checker) -> FileCaches:
+    state = checker.module_scope.state
+    found = state.get("pf_cachemodel")
+    if isinstance(found, FileCaches):
+        return found
+    found = _collect_file_caches(checker)
+    state["pf_cachemodel"] = found
+    return found
+
+
+def _container_key(target: ast.expr, owner: ast.ClassDef | None) -> tuple[int, str] | None:
+    if isinstance(target, ast.Name):
+        return (id(owner) if owner is not None else 0, target.id)
+    if (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id in ("self", "cls")
+    ):
+        return (id(owner) if owner is not None else 0, target.attr)
+    return None
+
+
+def _collect_file_caches(checker: Checker) -> FileCaches:
+    containers: dict[tuple[int, str], Container] = {}
+    clients: set[str] = set()
+    tree = checker.tree
+
+    def visit_body(body: list[ast.stmt], owner: ast.ClassDef | None, in_method: bool) -> None:
+        for statement in body:
+            if isinstance(statement, ast.ClassDef):
+                visit_body(statement.body, statement, False)
+                continue
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if owner is not None:
+                    for node in own_nodes(statement):
+                        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                            note(node, owner, attributes_only=True)
+                continue
+            for node in ast.walk(statement) if not in_method else ():
+                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    note(node, owner, attributes_only=False)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                    break
+
+    def note(node: ast.Assign | ast.AnnAssign, owner: ast.ClassDef | None, attributes_only: bool) -> None:
+        value = node.value
+        if value is None:
+            return
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if attributes_only and not isinstance(target, ast.Attribute):
+                continue
+            kind = _container_kind(value, checker)
+            key = _container_key(target, owner)
+            if key is None:
+                continue
+            if kind is not None:
+                expiring = kind == "expiring"
+                if expiring or names_a_cache(target):
+                    containers.setdefault(key, Container(key[1], value, expiring, owner))
+            elif _is_shared_client(value, checker):
+                clients.add(key[1])
+
+    visit_body(tree.body, None, False)
+    _collect_stored_values(tree, containers)
+    return FileCaches(containers, clients)
+
+
+def _container_kind(value: ast.expr, checker: Checker) -> str | None:
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return "plain"
+    if isinstance(value, ast.Call):
+        name = checker.qualified_name(value.func, checker.module_scope)
+        if name in EXPIRING_CONTAINER_CONSTRUCTORS:
+            return "expiring"
+        if name in IN_PROCESS_CONTAINER_CONSTRUCTORS:
+            return "plain"
+    return None
+
+
+def _is_shared_client(value: ast.expr, checker: Checker) -> bool:
+    while isinstance(value, ast.Call):
+        name = checker.qualified_name(value.func, checker.module_scope)
+        if name is not None and any(
+            name == item or name.startswith(item + ".") for item in CACHE_CLIENT_CONSTRUCTORS
+        ):
+            return True
+        if isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
+            value = value.func.value
+            continue
+        return False
+    if isinstance(value, ast.Subscript):
+        name = checker.qualified_name(value.value, checker.module_scope)
+        return name in SHARED_CACHE_OBJECTS
+    return False
+
+
+def _collect_stored_values(tree: ast.Module, containers: dict[tuple[int, str], Container]) -> None:
+    """What the file stores into each container: ``c[k] = v``, ``c.setdefault(k, v)``,
+    ``c.update({k: v})``."""
+    by_name: dict[str, list[Container]] = {}
+    for container in containers.values():
+        by_name.setdefault(container.name, []).append(container)
+    if not by_name:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript):
+                    name = last_identifier(target.value)
+                    for container in by_name.get(name or "", ()):
+                        container.stored_values.append(node.value)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = last_identifier(node.func.value)
+            if name not in by_name:
+                continue
+            if node.func.attr == "setdefault" and len(node.args) == 2:
+                for container in by_name[name]:
+                    container.stored_values.append(node.args[1])
+
+
+def container_for(node: ast.expr, checker: Checker, context: ast.AST) -> Container | None:
+    """The in-process cache container an expression (``_cache``, ``self._cache``) names."""
+    caches = file_caches(checker)
+    if isinstance(node, ast.Name):
+        if checker.resolve_name(node.id) not in (None, f"builtins.{node.id}"):
+            return None
+        function = checker.enclosing_function(context)
+        if function is not None and assignments_in(function, node.id):
+            return None
+        return caches.containers.get((0, node.id))
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
+    ):
+        owner = enclosing_class(context, checker)
+        if owner is None:
+            return None
+        return caches.containers.get((id(owner), node.attr))
+    return None
+
+
+def is_shared_cache(receiver: ast.expr, checker: Checker) -> bool:
+    """Whether a receiver is a cache shared between processes (Django's ``cache``, a
+    ``redis`` client, Flask-Caching's ``Cache``): by import, by assignment in this file, or by
+    its name (``self.cache``, ``redis_client``)."""
+    name = checker.qualified_name(receiver)
+    if name in SHARED_CACHE_OBJECTS:
+        return True
+    if isinstance(receiver, ast.Subscript):
+        return checker.qualified_name(receiver.value) in SHARED_CACHE_OBJECTS
+    identifier = last_identifier(receiver)
+    if identifier in file_caches(checker).shared_clients:
+        return True
+    if isinstance(receiver, ast.Call):
+        return _is_shared_client(receiver, checker)
+    if container_for(receiver, checker, receiver) is not None:
+        return False
+    return names_a_cache(receiver)
+
+
+@dataclass
+class CacheCall:
+    """A read or write on a cache client: ``cache.get(key)``, ``r.setex(key, 60, value)``."""
+
+    call: ast.Call
+    receiver: ast.expr
+    method: str
+    key: ast.expr | None
+    value: ast.expr | None
+
+
+def cache_call(call: ast.Call, checker: Checker) -> CacheCall | None:
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    method = func.attr
+    if method not in CACHE_READ_METHODS and method not in CACHE_WRITE_METHODS:
+        return None
+    receiver = func.value
+    if not is_shared_cache(receiver, checker):
+        return None
+    key = _argument(call, 0, ("key", "name", "keys"))
+    value: ast.expr | None = None
+    if method in CACHE_WRITE_METHODS:
+        position, names = CACHE_WRITE_METHODS[method]
+        value = _argument(call, position, names) if position >= 0 else None
+    return CacheCall(call, receiver, method, key, value)
+
+
+def _argument(call: ast.Call, position: int, names: tuple[str, ...]) -> ast.expr | None:
+    if position < len(call.args) and not any(
+        isinstance(arg, ast.Starred) for arg in call.args[: position + 1]
+    ):
+        return call.args[position]
+    for keyword in call.keywords:
+        if keyword.arg in names:
+            return keyword.value
+    return None
+
+
+def write_expiry(call: ast.Call, method: str) -> ast.expr | None:
+    """The expiry a cache write sets (a node), or None when the entry does not expire."""
+    position = EXPIRY_POSITION.get(method)
+    candidate: ast.expr | None = None
+    if position is not None and position < len(call.args):
+        candidate = call.args[position]
+    for keyword in call.keywords:
+        if keyword.arg in EXPIRY_KEYWORDS:
+            candidate = keyword.value
+    if candidate is None:
+        return None
+    if isinstance(candidate, ast.Constant) and candidate.value in (None, 0, False):
+        return None
+    return candidate

@@ -1,0 +1,333 @@
+"""Caches: what builds one, how it is read and written, how entries expire, what guards a
+refill. One table per question; the cache rules (PF003, PF004, PF011) read only these."""
+
+from __future__ import annotations
+
+# In-process containers -----------------------------------------------------------------------
+
+IN_PROCESS_CONTAINER_CONSTRUCTORS: frozenset[str] = frozenset(
+    {
+        "builtins.dict",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "weakref.WeakValueDictionary",
+        "cachetools.Cache",
+        "cachetools.LRUCache",
+        "cachetools.LFUCache",
+        "cachetools.RRCache",
+        "cachetools.FIFOCache",
+        "cachetools.MRUCache",
+        "pylru.lrucache",
+        "lru.LRU",
+    }
+)
+"""Calls that build an in-process mapping; with a name saying ``cache`` or ``memo`` it is a
+cache whose values are handed out by reference, not copied."""
+
+EXPIRING_CONTAINER_CONSTRUCTORS: frozenset[str] = frozenset(
+    {
+        "cachetools.TTLCache",
+        "cachetools.TLRUCache",
+        "expiringdict.ExpiringDict",
+        "cacheout.Cache",
+        "cacheout.LRUCache",
+    }
+)
+"""In-process mappings whose entries expire: a cache whatever its name."""
+
+CACHE_NAME_WORDS: tuple[str, ...] = ("cache", "memo", "redis", "memcache", "valkey")
+"""Lower-case fragments of a variable or attribute name that mark it as a cache."""
+
+# Memoizing decorators --------------------------------------------------------------------------
+
+IN_PROCESS_MEMOIZERS: frozenset[str] = frozenset(
+    {
+        "functools.lru_cache",
+        "functools.cache",
+        "cachetools.cached",
+        "cachetools.func.lru_cache",
+        "cachetools.func.ttl_cache",
+        "cachetools.func.lfu_cache",
+        "cachetools.func.fifo_cache",
+        "cachetools.func.rr_cache",
+        "cachetools.func.mru_cache",
+        "async_lru.alru_cache",
+        "toolz.memoize",
+        "toolz.functoolz.memoize",
+        "cytoolz.memoize",
+        "boltons.cacheutils.cached",
+        "methodtools.lru_cache",
+        "fastcache.clru_cache",
+        "memoization.cached",
+    }
+)
+"""Decorators that keep the returned object itself and hand the same one to every caller."""
+
+LOCAL_MEMOIZER_NAMES: frozenset[str] = frozenset(
+    {"memoize", "memoized", "memoise", "memoised", "cached", "lru_cache"}
+)
+"""Names of decorators defined in the same file that memoize in process."""
+
+SHARED_MEMOIZER_METHODS: frozenset[str] = frozenset({"cached", "memoize"})
+"""Decorator methods of a shared cache object (Flask-Caching's ``@cache.cached``,
+``@cache.memoize``): keyed by ``key_prefix``/``make_cache_key`` or the arguments."""
+
+SHARED_MEMOIZERS: frozenset[str] = frozenset(
+    {"aiocache.cached", "aiocache.decorators.cached", "aiocache.multi_cached"}
+)
+
+PER_INSTANCE_CACHES: frozenset[str] = frozenset(
+    {
+        "functools.cached_property",
+        "django.utils.functional.cached_property",
+        "werkzeug.utils.cached_property",
+        "werkzeug.cached_property",
+        "cached_property.cached_property",
+        "pydantic.functional_validators.cached_property",
+    }
+)
+"""Caches per instance: the value lives and dies with one object, so handing it out by
+reference is how attributes work and is not reported."""
+
+LANGUAGE_VARYING_CACHE_DECORATORS: frozenset[str] = frozenset(
+    {
+        "django.views.decorators.cache.cache_page",
+        "django.views.decorators.cache.cache_control",
+    }
+)
+"""Caching decorators whose key already varies on the active language."""
+
+# Shared cache clients -------------------------------------------------------------------------
+
+SHARED_CACHE_OBJECTS: frozenset[str] = frozenset(
+    {
+        "django.core.cache.cache",
+        "django.core.cache.caches",
+        "django.core.cache.default_cache",
+    }
+)
+"""Importable objects that are shared caches (``caches[...]`` counts through subscripting)."""
+
+CACHE_CLIENT_CONSTRUCTORS: tuple[str, ...] = (
+    "redis.Redis",
+    "redis.StrictRedis",
+    "redis.from_url",
+    "redis.client",
+    "redis.asyncio",
+    "redis.cluster",
+    "redis.RedisCluster",
+    "aioredis",
+    "valkey",
+    "coredis",
+    "flask_caching.Cache",
+    "flask_cache.Cache",
+    "cachelib",
+    "aiocache",
+    "pymemcache",
+    "memcache.Client",
+    "pylibmc.Client",
+    "bmemcached.Client",
+    "diskcache",
+    "django.core.cache.caches",
+)
+"""Qualified names (or prefixes of them) of calls that build a shared cache client."""
+
+CACHE_READ_METHODS: frozenset[str] = frozenset({"get", "get_many", "mget", "get_multi", "hget", "hgetall"})
+
+CACHE_WRITE_METHODS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "set": (1, ("value", "val")),
+    "setex": (2, ("value",)),
+    "psetex": (2, ("value",)),
+    "add": (1, ("value", "val")),
+    "get_or_set": (1, ("default",)),
+    "set_many": (-1, ()),
+    "set_multi": (-1, ()),
+    "hset": (2, ("value",)),
+}
+"""Write methods, with the position and keyword names of the stored value (-1: a mapping)."""
+
+EXPIRY_POSITION: dict[str, int] = {
+    "set": 2,
+    "add": 2,
+    "get_or_set": 2,
+    "set_many": 1,
+    "set_multi": 1,
+    "setex": 1,
+    "psetex": 1,
+}
+"""Where a write takes its timeout positionally (Django, Flask-Caching, pymemcache, redis)."""
+
+EXPIRY_KEYWORDS: frozenset[str] = frozenset(
+    {
+        "timeout",
+        "ex",
+        "px",
+        "exat",
+        "pxat",
+        "ttl",
+        "expire",
+        "expires",
+        "expire_time",
+        "time",
+        "expiry",
+        "expiration",
+    }
+)
+
+EXPIRE_METHODS: frozenset[str] = frozenset({"expire", "pexpire", "expireat", "pexpireat", "touch"})
+"""Calls after a write that give the entry an expiry (``r.set(k, v); r.expire(k, 60)``)."""
+
+# What guards a refill -------------------------------------------------------------------------
+
+LOCK_NAME_WORDS: tuple[str, ...] = (
+    "lock",
+    "mutex",
+    "semaphore",
+    "_sem",
+    "singleflight",
+    "single_flight",
+    "condition",
+)
+"""Fragments of a context manager's name (``with _refresh_lock:``) that make it a lock."""
+
+LOCK_METHODS: frozenset[str] = frozenset({"lock", "acquire", "setnx", "Lock", "RLock", "Semaphore"})
+"""Calls that take a lock (``with redis.lock("k"):``, ``lock.acquire()``, ``r.setnx``)."""
+
+ADD_LOCK_METHODS: frozenset[str] = frozenset({"add"})
+"""Cache methods that only store when the key is absent: one caller wins, the others wait."""
+
+NX_KEYWORDS: frozenset[str] = frozenset({"nx"})
+
+SINGLE_FLIGHT_WORDS: tuple[str, ...] = (
+    "single_flight",
+    "singleflight",
+    "dogpile",
+    "coalesce",
+    "stampede",
+    "refresh_ahead",
+    "stale",
+    "early_refresh",
+    "xfetch",
+)
+"""Fragments of called names or decorators that mean a refill is already de-duplicated or
+refreshed before expiry."""
+
+EARLY_REFRESH_CALLS: frozenset[str] = frozenset({"random.random", "random.uniform", "random.expovariate"})
+"""Randomness in the expiry check: probabilistic early refresh (XFetch), not a stampede."""
+
+# Time ----------------------------------------------------------------------------------------
+
+CLOCK_CALLS: frozenset[str] = frozenset(
+    {
+        "time.time",
+        "time.monotonic",
+        "time.perf_counter",
+        "time.time_ns",
+        "time.monotonic_ns",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+        "django.utils.timezone.now",
+        "arrow.utcnow",
+        "arrow.now",
+        "pendulum.now",
+    }
+)
+"""Calls that read the clock, for hand-written expiry checks."""
+
+CHEAP_CALLS: frozenset[str] = frozenset(
+    {
+        "builtins.str",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "builtins.len",
+        "builtins.repr",
+        "builtins.dict",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.min",
+        "builtins.max",
+        "builtins.round",
+        "builtins.abs",
+        "builtins.object",
+        "json.dumps",
+        "json.loads",
+        "pickle.dumps",
+        "pickle.loads",
+        "uuid.uuid4",
+        *CLOCK_CALLS,
+    }
+)
+"""Calls too cheap to be the recomputation a stampede repeats."""
+
+# Copies ---------------------------------------------------------------------------------------
+
+IMMUTABLE_RESULT_CALLS: frozenset[str] = frozenset(
+    {
+        "builtins.tuple",
+        "builtins.frozenset",
+        "builtins.str",
+        "builtins.bytes",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "builtins.len",
+        "types.MappingProxyType",
+        "copy.copy",
+        "copy.deepcopy",
+        "builtins.sorted",
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+    }
+)
+"""Calls whose result, returned from a cache lookup, is a copy or immutable (PF003 silent)."""
+
+COPY_METHODS: frozenset[str] = frozenset({"copy", "deepcopy", "model_copy", "clone"})
+
+MUTABLE_RESULT_CALLS: frozenset[str] = frozenset(
+    {
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "builtins.sorted",
+        "builtins.bytearray",
+        "collections.defaultdict",
+        "collections.deque",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "json.load",
+        "json.loads",
+        "yaml.safe_load",
+        "yaml.load",
+        "tomllib.load",
+        "tomllib.loads",
+        "tomli.load",
+        "tomli.loads",
+    }
+)
+"""Calls that build a new mutable container: what a memoized function returning one keeps."""
+
+MUTABLE_ANNOTATIONS: frozenset[str] = frozenset(
+    {
+        "list",
+        "dict",
+        "set",
+        "List",
+        "Dict",
+        "Set",
+        "DefaultDict",
+        "defaultdict",
+        "OrderedDict",
+        "Counter",
+        "deque",
+        "MutableMapping",
+        "MutableSequence",
+        "MutableSet",
+        "bytearray",
+    }
+)
+"""Return annotations (outermost name) that promise a mutable container."""
