@@ -8,7 +8,14 @@
 -- Works on Neovim 0.7 (vim.lsp.start_client, UTF-16 only) and on newer versions
 -- (vim.lsp.start, which also offers UTF-8 and UTF-32 to the server).
 
-local spec = vim.fn.json_decode(table.concat(vim.fn.readfile(os.getenv('PITFALLS_E2E_SPEC')), '\n'))
+local spec_read, spec = pcall(function()
+  return vim.fn.json_decode(table.concat(vim.fn.readfile(os.getenv('PITFALLS_E2E_SPEC')), '\n'))
+end)
+if not spec_read then
+  io.stderr:write('driver.lua: cannot read the JSON file named by PITFALLS_E2E_SPEC: ' .. tostring(spec) .. '\n')
+  vim.cmd('cq!')
+  return
+end
 local timeout = spec.timeout_ms or 10000
 local report = { nvim = tostring(vim.version().major .. '.' .. vim.version().minor), steps = {} }
 local client_id, bufnr
@@ -308,7 +315,8 @@ local function write_and_check_disk()
   if on_disk ~= in_buffer then
     fail('the file on disk differs from the buffer after :write')
   end
-  local output = vim.fn.system({ spec.python, '-c', 'import ast, sys; ast.parse(open(sys.argv[1], encoding="utf-8").read())', spec.file })
+  local parse = 'import ast, sys; ast.parse(open(sys.argv[1], encoding="utf-8").read())'
+  local output = vim.fn.system({ spec.python, '-c', parse, spec.file })
   if vim.v.shell_error ~= 0 then
     fail('the fixed file does not parse:\n%s', output)
   end
