@@ -22,6 +22,7 @@ from pitfalls.knowledge.caches import (
     EXPIRY_KEYWORDS,
     EXPIRY_POSITION,
     IN_PROCESS_CONTAINER_CONSTRUCTORS,
+    MUTABLE_RESULT_CALLS,
     SHARED_CACHE_OBJECTS,
 )
 from pitfalls.model import Edit, Position, Range
@@ -237,7 +238,10 @@ class Container:
     definition: ast.expr
     expiring: bool
     owner: ast.ClassDef | None
-    stored_values: list[ast.expr] = field(default_factory=list)
+    named_cache: bool
+    """Its name says it is a cache (``_cache``, ``memo``), or it expires entries."""
+    stored_values: list[tuple[ast.expr, ast.AST | None]] = field(default_factory=list)
+    """Values stored into it, each with the function that stores it (None: module level)."""
 
 
 @dataclass
@@ -307,8 +311,8 @@ def _collect_file_caches(checker: Checker) -> FileCaches:
                 continue
             if kind is not None:
                 expiring = kind == "expiring"
-                if expiring or names_a_cache(target):
-                    containers.setdefault(key, Container(key[1], value, expiring, owner))
+                named = expiring or names_a_cache(target)
+                containers.setdefault(key, Container(key[1], value, expiring, owner, named))
             elif _is_shared_client(value, checker):
                 clients.add(key[1])
 
@@ -347,31 +351,34 @@ def _is_shared_client(value: ast.expr, checker: Checker) -> bool:
 
 
 def _collect_stored_values(tree: ast.Module, containers: dict[tuple[int, str], Container]) -> None:
-    """What the file stores into each container: ``c[k] = v``, ``c.setdefault(k, v)``,
-    ``c.update({k: v})``."""
+    """What the file stores into each container — ``c[k] = v``, ``c.setdefault(k, v)`` — with
+    the function the store is in, so that a stored name can be followed."""
     by_name: dict[str, list[Container]] = {}
     for container in containers.values():
         by_name.setdefault(container.name, []).append(container)
     if not by_name:
         return
-    for node in ast.walk(tree):
+    pending: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    while pending:
+        node, function = pending.pop()
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Subscript):
                     name = last_identifier(target.value)
                     for container in by_name.get(name or "", ()):
-                        container.stored_values.append(node.value)
+                        container.stored_values.append((node.value, function))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             name = last_identifier(node.func.value)
-            if name not in by_name:
-                continue
-            if node.func.attr == "setdefault" and len(node.args) == 2:
+            if name in by_name and node.func.attr == "setdefault" and len(node.args) == 2:
                 for container in by_name[name]:
-                    container.stored_values.append(node.args[1])
+                    container.stored_values.append((node.args[1], function))
+        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        pending.extend((child, inner) for child in ast.iter_child_nodes(node))
 
 
 def container_for(node: ast.expr, checker: Checker, context: ast.AST) -> Container | None:
-    """The in-process cache container an expression (``_cache``, ``self._cache``) names."""
+    """The in-process container (a module-level, class-level or ``self.`` dict or cache) an
+    expression such as ``_cache`` or ``self._cache`` names."""
     caches = file_caches(checker)
     if isinstance(node, ast.Name):
         if checker.resolve_name(node.id) not in (None, f"builtins.{node.id}"):
@@ -465,3 +472,135 @@ def write_expiry(call: ast.Call, method: str) -> ast.expr | None:
     if isinstance(candidate, ast.Constant) and candidate.value in (None, 0, False):
         return None
     return candidate
+
+
+# Mutability ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutable:
+    """What kind of mutable container an expression builds: ``list``, ``dict``, ``set`` or
+    another (``defaultdict``); ``nested`` when it holds mutable containers itself."""
+
+    kind: str
+    nested: bool
+
+
+_DISPLAY_KINDS: dict[type[ast.AST], str] = {
+    ast.List: "list",
+    ast.ListComp: "list",
+    ast.Dict: "dict",
+    ast.DictComp: "dict",
+    ast.Set: "set",
+    ast.SetComp: "set",
+}
+
+
+def mutable_value(
+    node: ast.expr | None, checker: Checker, function: ast.AST | None, depth: int = 0
+) -> Mutable | None:
+    """The mutable container an expression evaluates to, when the code shows it."""
+    if node is None or depth > 3:
+        return None
+    kind = _DISPLAY_KINDS.get(type(node))
+    if kind is not None:
+        return Mutable(kind, _holds_mutable(node, checker, function, depth))
+    if isinstance(node, ast.Call):
+        name = checker.qualified_name(node.func)
+        if name in MUTABLE_RESULT_CALLS:
+            short = name.rsplit(".", 1)[-1]
+            kind = {"sorted": "list", "load": "dict", "loads": "dict", "safe_load": "dict"}.get(short, short)
+            nested = short in ("defaultdict", "load", "loads", "safe_load") or (
+                short in ("list", "dict", "sorted")
+                and bool(node.args)
+                and _first_argument_nested(node.args[0], checker, function, depth)
+            )
+            return Mutable(kind, nested)
+        return None
+    if isinstance(node, ast.Name) and function is not None:
+        values = assignments_in(function, node.id, before=node)
+        if not values:
+            return None
+        values = [value for value in values if not _neutral(value)]
+        found = [mutable_value(value, checker, function, depth + 1) for value in values]
+        known = [item for item in found if item is not None]
+        if not known or len(known) != len(found):
+            return None
+        return Mutable(known[0].kind, any(item.nested for item in known))
+    if isinstance(node, ast.IfExp):
+        return mutable_value(node.body, checker, function, depth + 1) or mutable_value(
+            node.orelse, checker, function, depth + 1
+        )
+    return None
+
+
+def _neutral(value: ast.expr) -> bool:
+    """``None`` or a lookup (``d.get(k)``, ``d[k]``): an assignment that says nothing about
+    what kind of value a name holds once it has been filled."""
+    if isinstance(value, ast.Constant) and value.value is None:
+        return True
+    if isinstance(value, ast.Subscript):
+        return True
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get"
+
+
+def _holds_mutable(node: ast.expr, checker: Checker, function: ast.AST | None, depth: int) -> bool:
+    if isinstance(node, (ast.List, ast.Set)):
+        elements: list[ast.expr] = list(node.elts)
+    elif isinstance(node, ast.Dict):
+        elements = list(node.values)
+    elif isinstance(node, (ast.ListComp, ast.SetComp)):
+        elements = [node.elt]
+    elif isinstance(node, ast.DictComp):
+        elements = [node.value]
+    else:
+        return False
+    return any(mutable_value(element, checker, function, depth + 1) is not None for element in elements)
+
+
+def _first_argument_nested(node: ast.expr, checker: Checker, function: ast.AST | None, depth: int) -> bool:
+    if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
+        return mutable_value(node.elt, checker, function, depth + 1) is not None
+    return False
+
+
+def container_values_mutable(container: Container, checker: Checker) -> Mutable | None:
+    """What the container's entries are, when a store, its definition or its annotation shows
+    they are mutable containers."""
+    definition = container.definition
+    if isinstance(definition, ast.Call) and definition.args:
+        name = checker.qualified_name(definition.func, checker.module_scope)
+        if name == "collections.defaultdict":
+            factory = checker.qualified_name(definition.args[0], checker.module_scope)
+            if factory in MUTABLE_RESULT_CALLS:
+                return Mutable(factory.rsplit(".", 1)[-1], False)
+    if isinstance(definition, ast.Dict):
+        for value in definition.values:
+            found = mutable_value(value, checker, None)
+            if found is not None:
+                return found
+    for value, function in container.stored_values:
+        found = mutable_value(value, checker, function)
+        if found is not None:
+            return found
+    return None
+
+
+def fills_on_miss(container_node: ast.expr, function: ast.AST) -> bool:
+    """Whether the function uses the container as a memo: it looks a key up (``k in d``,
+    ``d.get(k)``) and stores into ``d[...]``."""
+    looked_up = stored = False
+    for node in own_nodes(function):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            if isinstance(node.ops[0], (ast.NotIn, ast.In)) and same_expression(
+                node.comparators[0], container_node
+            ):
+                looked_up = True
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "get" and same_expression(node.func.value, container_node):
+                looked_up = True
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and same_expression(target.value, container_node):
+                    stored = True
+    return looked_up and stored
