@@ -301,10 +301,8 @@ def _memoized_fix(
             replacement = f"tuple({text})"
         message = "Return a tuple, which no caller can change"
     elif found.kind == "set":
-        if isinstance(value, ast.SetComp):
-            replacement = f"frozenset({text[1:-1]})"
-        else:
-            replacement = f"frozenset({text})"
+        inner = text[1:-1] if isinstance(value, ast.SetComp) else text
+        replacement = f"frozenset({inner})"
         message = "Return a frozenset, which no caller can change"
     else:
         return None
