@@ -551,6 +551,14 @@ async def workspace_diagnostic(
     previous = {item.uri: item.value for item in params.previous_result_ids}
     roots = {root: server.settings_for(root / "__init__.py") for root in server.workspace_roots()}
     paths = await server.run_in_worker(_workspace_files, roots)
+    unsaved = [
+        document.path
+        for document in server.documents.values()
+        if document.path is not None
+        and document.is_python
+        and any(document.path.is_relative_to(root) for root in roots)
+    ]
+    paths = sorted(set(paths).union(unsaved))
     progress = await _WorkspaceProgress.start(server, params.work_done_token, len(paths))
     items: list[types.WorkspaceDocumentDiagnosticReport] = []
     try:
