@@ -104,6 +104,8 @@ def module_import_edit(
     it is not imported, ``module`` and an edit adding ``import module`` at the top of the
     file (after the docstring and ``from __future__`` imports). ``imports`` is the module
     scope's ``local name -> qualified name`` map (``checker.module_scope.imports``)."""
+    if imports.get(module) == module:
+        return module, None
     for local, qualified in imports.items():
         if qualified == module:
             return local, None

@@ -690,6 +690,8 @@ class TaintTracker:
     def _parameter_taint(self, parameter: ast.arg, scope: Scope) -> Taint:
         function = scope.node
         unknown = Taint(Level.UNKNOWN, parameter)
+        if self._annotation_in(parameter.annotation, tables.NUMERIC_ANNOTATIONS):
+            return CLEAN
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return unknown
         if self._annotation_in(parameter.annotation, tables.MESSAGE_ANNOTATIONS):

@@ -143,6 +143,29 @@ HANDLER_SERVER_ANNOTATIONS: frozenset[str] = frozenset(
 )
 """Handler parameters of these types are server objects, not client data."""
 
+NUMERIC_ANNOTATIONS: frozenset[str] = frozenset(
+    {
+        "int",
+        "float",
+        "bool",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "UUID",
+        "uuid.UUID",
+        "Decimal",
+        "decimal.Decimal",
+        "datetime",
+        "date",
+        "datetime.datetime",
+        "datetime.date",
+        "PositiveInt",
+        "pydantic.PositiveInt",
+    }
+)
+"""A parameter annotated with these holds a number, a UUID or a date (FastAPI and Flask
+``<int:id>`` converters enforce it for handlers): no shell text fits in it."""
+
 DJANGO_MODULE_PREFIXES: tuple[str, ...] = ("django", "rest_framework")
 """A module importing these makes ``def view(request, slug)`` a view: its other
 parameters come from the URL."""
