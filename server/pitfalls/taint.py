@@ -60,7 +60,7 @@ class Taint:
     (``request.form["path"]``, a handler parameter's ``ast.arg``), the first expression of
     unknown origin for UNKNOWN. ``built`` says the value was assembled by string building
     (f-string, ``%``, ``.format``, ``+``, ``join``) from a non-constant part. ``source``
-    names the kind of source (``"request data"``, ``"the command line"``).
+    names the kind of source (``"the request"``, ``"the command line"``).
     """
 
     level: Level
@@ -369,7 +369,7 @@ class TaintTracker:
             if qualified in tables.PROGRAM_CONSTANTS:
                 return CLEAN
         if node.attr in tables.REQUEST_DATA_ATTRIBUTES and self.is_request_object(node.value):
-            return self._source(node, "request data")
+            return self._source(node, "the request")
         base = self.taint_of(node.value)
         if base.is_untrusted or base.built:
             return base
@@ -404,10 +404,12 @@ class TaintTracker:
                 return CLEAN
             if qualified in tables.PROPAGATING_CALLS:
                 return combine(self._argument_taints(node))
+        if qualified is not None and qualified.startswith("builtins."):
+            # Builtins and their types' methods (``bytes.fromhex``, ``str.strip``) carry
+            # their arguments' data; the ones that do not are in CLEANING_CALLS.
+            return combine(self._argument_taints(node))
         if isinstance(func, ast.Attribute):
             return self._method_call_taint(node, func, qualified)
-        if qualified is not None and qualified.startswith("builtins."):
-            return combine(self._argument_taints(node))
         return Taint(Level.UNKNOWN, node)
 
     def _method_call_taint(self, node: ast.Call, func: ast.Attribute, qualified: str | None) -> Taint:
@@ -451,17 +453,17 @@ class TaintTracker:
 
     def _method_source(self, method: str, receiver: ast.expr) -> str | None:
         if method in tables.SOURCE_METHODS:
-            return "data a peer sent"
+            return "a network peer"
         if method in tables.REQUEST_DATA_METHODS and self.is_request_object(receiver):
-            return "request data"
+            return "the request"
         if method in tables.HANDLER_SELF_METHODS and isinstance(receiver, ast.Name) and receiver.id == "self":
-            return "request data"
+            return "the request"
         if (
             method in tables.STREAM_READ_METHODS
             and isinstance(receiver, ast.Name)
             and receiver.id in tables.STREAM_READER_NAMES
         ):
-            return "data a peer sent"
+            return "a network peer"
         if method in tables.CACHE_READ_METHODS and self._is_cache(receiver):
             return "a shared cache"
         if method in tables.CONSUMER_READ_METHODS and self._constructed_by(

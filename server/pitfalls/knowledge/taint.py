@@ -646,30 +646,35 @@ _PICKLE_LIKE_MODULES = ("pickle", "_pickle", "cPickle", "dill", "cloudpickle", "
 
 DESERIALIZATION_SINKS: dict[str, DeserializationSink] = {
     **{
-        f"{module}.loads": DeserializationSink(0, "data", "unpickles", fix="json")
+        f"{module}.loads": DeserializationSink(0, "data", "unpickles data", fix="json")
         for module in _PICKLE_LIKE_MODULES
     },
     **{
-        f"{module}.load": DeserializationSink(0, "file", "unpickles", fix="json")
+        f"{module}.load": DeserializationSink(0, "file", "unpickles data", fix="json")
         for module in _PICKLE_LIKE_MODULES
     },
-    **{f"{module}.Unpickler": DeserializationSink(0, "file", "unpickles") for module in _PICKLE_LIKE_MODULES},
-    "jsonpickle.decode": DeserializationSink(0, "string", "decodes with jsonpickle", fix="json"),
-    "jsonpickle.loads": DeserializationSink(0, "string", "decodes with jsonpickle", fix="json"),
-    "marshal.loads": DeserializationSink(0, "bytes", "unmarshals"),
-    "marshal.load": DeserializationSink(0, "file", "unmarshals"),
-    "shelve.open": DeserializationSink(0, "filename", "opens a shelf (pickles) at"),
+    **{
+        f"{module}.Unpickler": DeserializationSink(0, "file", "unpickles data")
+        for module in _PICKLE_LIKE_MODULES
+    },
+    "jsonpickle.decode": DeserializationSink(0, "string", "decodes data with jsonpickle", fix="json"),
+    "jsonpickle.loads": DeserializationSink(0, "string", "decodes data with jsonpickle", fix="json"),
+    "marshal.loads": DeserializationSink(0, "bytes", "unmarshals data"),
+    "marshal.load": DeserializationSink(0, "file", "unmarshals data"),
+    "shelve.open": DeserializationSink(0, "filename", "opens a shelf (pickles) at a path"),
     "yaml.load": DeserializationSink(0, "stream", "loads YAML", safe_keyword="Loader", fix="yaml-loader"),
     "yaml.load_all": DeserializationSink(0, "stream", "loads YAML", safe_keyword="Loader", fix="yaml-loader"),
     "yaml.unsafe_load": DeserializationSink(0, "stream", "loads YAML with the unsafe loader"),
     "yaml.unsafe_load_all": DeserializationSink(0, "stream", "loads YAML with the unsafe loader"),
-    "pandas.read_pickle": DeserializationSink(0, "filepath_or_buffer", "unpickles"),
+    "pandas.read_pickle": DeserializationSink(0, "filepath_or_buffer", "unpickles data"),
     "numpy.load": DeserializationSink(
-        0, "file", "unpickles", unsafe_only_with="allow_pickle", fix="no-pickle"
+        0, "file", "unpickles data", unsafe_only_with="allow_pickle", fix="no-pickle"
     ),
-    "torch.load": DeserializationSink(0, "f", "unpickles", safe_keyword="weights_only", fix="weights-only"),
-    "joblib.load": DeserializationSink(0, "filename", "unpickles"),
-    "sklearn.externals.joblib.load": DeserializationSink(0, "filename", "unpickles"),
+    "torch.load": DeserializationSink(
+        0, "f", "unpickles data", safe_keyword="weights_only", fix="weights-only"
+    ),
+    "joblib.load": DeserializationSink(0, "filename", "unpickles data"),
+    "sklearn.externals.joblib.load": DeserializationSink(0, "filename", "unpickles data"),
 }
 
 SAFE_YAML_LOADERS: frozenset[str] = frozenset(

@@ -166,11 +166,11 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
         where = tracker.describe(taint)
         if taint.is_untrusted:
             message = (
-                f"Shell command built from {taint.source} {where}: whoever sends it runs any command on "
+                f"Shell command built from {taint.source}, {where}: whoever sends it runs any command on "
                 "this host (`; rm -rf ~`, `$(curl ...)`); pass an argument list without a shell"
             )
             severity = Severity.ERROR
-            related_message = f"{taint.source} enters here"
+            related_message = f"data from {taint.source} enters here"
         else:
             message = (
                 f"Shell command built from {where}, whose origin is not known here: if it ever holds "
