@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import attrs
 from lsprotocol import types
@@ -38,8 +38,23 @@ class Recorder:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+def _converter() -> Any:
+    """pygls' converter, except that a code action with a ``command`` is read as a code
+    action (lsprotocol reads any object with a ``command`` key as a Command, while the
+    protocol, and VS Code and Neovim, tell them apart by ``command`` being a string)."""
+    converter = default_converter()
+
+    def command_or_code_action(value: Any, _: type) -> types.Command | types.CodeAction:
+        if isinstance(value.get("command"), str):
+            return converter.structure(value, types.Command)
+        return converter.structure(value, types.CodeAction)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], command_or_code_action)  # noqa: UP007
+    return converter
+
+
 def _make_client() -> LanguageClient:
-    client = LanguageClient(converter_factory=default_converter)
+    client = LanguageClient(converter_factory=_converter)
     recorder = Recorder()
     client.recorder = recorder  # type: ignore[attr-defined]
 
@@ -159,6 +174,28 @@ async def published(client: LanguageClient, uri: str, version: int | None) -> Pu
     return await asyncio.wait_for(wait(), WAIT_SECONDS)
 
 
+async def published_when(
+    client: LanguageClient, uri: str, condition: Callable[[list[types.Diagnostic]], bool]
+) -> Published:
+    """Wait until the latest diagnostics published for ``uri`` satisfy ``condition``."""
+    recorder = recorder_of(client)
+
+    async def wait() -> Published:
+        while True:
+            mine = [item for item in recorder.published if item.uri == uri]
+            if mine and condition(mine[-1].diagnostics):
+                return mine[-1]
+            recorder.changed.clear()
+            await recorder.changed.wait()
+
+    try:
+        return await asyncio.wait_for(wait(), WAIT_SECONDS)
+    except asyncio.TimeoutError:
+        mine = [item for item in recorder.published if item.uri == uri]
+        last = codes(mine[-1].diagnostics) if mine else None
+        raise AssertionError(f"diagnostics of {uri} never matched; last published: {last}") from None
+
+
 def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
     return sorted(str(diagnostic.code) for diagnostic in diagnostics)
 
@@ -227,7 +264,7 @@ async def resolved(client: LanguageClient, action: types.CodeAction) -> types.Co
 
 async def code_actions(
     client: LanguageClient, uri: str, line: int, only: list[str] | None = None
-) -> list[types.CodeAction]:
+) -> list[types.CodeAction | types.Command]:
     result = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -237,7 +274,8 @@ async def code_actions(
             context=types.CodeActionContext(diagnostics=[], only=only),
         )
     )
-    return [action for action in result or [] if isinstance(action, types.CodeAction)]
+    # lsprotocol reads a code action that only runs a command back as a Command.
+    return list(result or [])
 
 
 def change_document(client: LanguageClient, uri: str, version: int, edits: list[types.TextEdit]) -> None:

@@ -403,8 +403,8 @@ async def initialized(server: PitfallsLanguageServer, params: types.InitializedP
             await server.client_register_capability_async(
                 types.RegistrationParams(registrations=[registration])
             )
-    if server._capability("workspace", "configuration"):
-        await _pull_configuration(server)
+    if server._capability("workspace", "configuration") and await _pull_configuration(server):
+        server.settings_changed("the editor settings were read")
 
 
 async def _pull_configuration(server: PitfallsLanguageServer) -> bool:
