@@ -34,7 +34,7 @@ def expected_lines(text: str, code: str) -> list[int]:
 
 def findings_for(text: str, code: str, path: Path | None = None) -> list[Finding]:
     settings = Settings().overridden(select=[code])
-    return analyze_source(text, path=path, settings=settings).findings
+    return analyze_source(text, path=path, settings=settings, infer_types=True).findings
 
 
 def render_snapshot(text: str, code: str, path: Path) -> str:

@@ -65,7 +65,7 @@ def test_floats_from_other_modules_are_found_without_running_them(project: Path)
     )
     items = json.loads(result.stdout)
     assert sorted(item["location"]["row"] for item in items if item["code"] == "PF002") == [8, 9, 10, 11, 12]
-    assert all("inferred across modules" in item["message"] for item in items)
+    assert all("by type inference" in item["message"] for item in items)
     assert not (project / "MARKER").exists()
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,23 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """The tool's own modules (names, sizes, mtimes): a rule edited in a development checkout
+    invalidates the cache even before the version number changes."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for module in sorted(package.rglob("*.py")):
+        stat = module.stat()
+        parts.append(f"{module.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
+
+
 class ResultsCache:
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
-        key = hashlib.blake2b(f"{__version__}\0{settings_fingerprint}".encode(), digest_size=8).hexdigest()
+        key = hashlib.blake2b(
+            f"{__version__}\0{_code_fingerprint()}\0{settings_fingerprint}".encode(), digest_size=8
+        ).hexdigest()
         self.path = directory / __version__ / f"{key}.json"
         self.entries: dict[str, list[Any]] = {}
         self.changed = False

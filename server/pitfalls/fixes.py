@@ -62,6 +62,7 @@ def apply_fixes(
     settings: Settings | None = None,
     unsafe: bool = False,
     only: Finding | None = None,
+    infer_types: bool = True,
 ) -> tuple[str, int]:
     """Fix ``text`` until no fixable finding is left (or ``MAX_ROUNDS``); with ``only``,
     apply that one finding's fix and nothing else. Returns the text and the fix count."""
@@ -70,7 +71,9 @@ def apply_fixes(
     total = 0
     for _ in range(MAX_ROUNDS):
         findings = [
-            f for f in analyze_source(text, path=path, settings=settings).findings if wanted(f, unsafe)
+            f
+            for f in analyze_source(text, path=path, settings=settings, infer_types=infer_types).findings
+            if wanted(f, unsafe)
         ]
         if not findings:
             break

@@ -73,3 +73,7 @@ FLOAT_TYPE_NAMES: frozenset[str] = frozenset({"builtins.float", "numpy.float64",
 """What cross-module inference (jedi) calls a float instance."""
 
 NOT_FLOAT_CALLS: frozenset[str] = frozenset({"builtins.str", "builtins.int", "builtins.len", "builtins.repr"})
+
+INT_RETURNING_CALLS: frozenset[str] = frozenset({"builtins.int", "builtins.len", "builtins.ord", "builtins.hash"})
+PLAIN_NUMBER_TYPE_NAMES: frozenset[str] = FLOAT_TYPE_NAMES | {"builtins.int"}
+"""Types whose true division yields a float (unlike Decimal / int)."""

@@ -15,8 +15,10 @@ from pitfalls.knowledge.types import (
     FLOAT_RETURNING_CALLS,
     FLOAT_RETURNING_METHODS,
     FLOAT_TYPE_NAMES,
+    INT_RETURNING_CALLS,
     NON_FINITE_FLOAT_STRINGS,
     NOT_FLOAT_CALLS,
+    PLAIN_NUMBER_TYPE_NAMES,
 )
 from pitfalls.model import Applicability, Edit, Finding, Fix, Range, Severity, TypeQuestion
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -88,11 +90,18 @@ is usually what was meant but is a different number than before.""",
             return
         if argument is None:
             return
-        reason = float_reason(argument, checker, 0)
+        undecided: list[ast.expr] = []
+        reason = float_reason(argument, checker, 0, undecided)
+        if reason is not None and _folds_to_exact_value(argument, checker):
+            return
         if reason is None and from_float and not _is_int_literal(argument):
             reason = "a value passed to `Decimal.from_float`"
         if reason is None:
-            if isinstance(argument, _INFERABLE) and not _known_not_float(argument, checker):
+            if undecided and isinstance(undecided[0], _INFERABLE):
+                payload = self._payload(node, argument, from_float, checker)
+                payload["accept"] = "number"
+                checker.ask_type(self, undecided[0], payload)
+            elif isinstance(argument, _INFERABLE) and not _known_not_float(argument, checker):
                 checker.ask_type(self, argument, self._payload(node, argument, from_float, checker))
             return
         message = (
@@ -112,17 +121,21 @@ is usually what was meant but is a different number than before.""",
         }
 
     def answer(self, question: TypeQuestion, type_names: frozenset[str]) -> Finding | None:
-        if not type_names or not type_names <= FLOAT_TYPE_NAMES:
-            return None
         payload = question.payload
+        accepted = PLAIN_NUMBER_TYPE_NAMES if payload.get("accept") == "number" else FLOAT_TYPE_NAMES
+        # Typeshed's protocols and None are what inference adds for generic helpers such as sum().
+        concrete = {name for name in type_names if name != "builtins.NoneType" and not name.startswith("_typeshed.")}
+        if not concrete or not concrete <= accepted:
+            return None
         edit_range, content = payload["edit"]
         fix = Fix(
             "Convert the float with `str()` first",
             (Edit(Range.of(*edit_range), content),),
             Applicability.UNSAFE,
         )
+        what = "a division of plain numbers" if payload.get("accept") == "number" else "a float"
         message = (
-            f"`Decimal` built from `{payload['argument']}`, a float (inferred across modules): it keeps the "
+            f"`Decimal` built from `{payload['argument']}`, {what} (by type inference): it keeps the "
             "float's binary rounding error, so money totals drift by cents; build it from a string"
         )
         return Finding(self.code, message, Range.of(*payload["call"]), self.severity, fix)
@@ -148,13 +161,48 @@ is usually what was meant but is a different number than before.""",
 
 
 _INFERABLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
+_FOLDABLE = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__, ast.Div: float.__truediv__}
+
+
+def _folds_to_exact_value(node: ast.expr, checker: Checker) -> bool:
+    """``Decimal(50 / 100)`` is exactly 0.5: arithmetic on constants whose float result
+    converts without error is harmless."""
+    value = _constant_value(node, checker, 0)
+    if value is None:
+        return False
+    try:
+        return Decimal(value) == Decimal(repr(value))
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def _constant_value(node: ast.expr, checker: Checker, depth: int) -> float | None:
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _constant_value(node.operand, checker, depth + 1)
+        return None if inner is None else -inner
+    if isinstance(node, ast.BinOp) and type(node.op) in _FOLDABLE:
+        left = _constant_value(node.left, checker, depth + 1)
+        right = _constant_value(node.right, checker, depth + 1)
+        if left is None or right is None or (isinstance(node.op, ast.Div) and right == 0):
+            return None
+        return _FOLDABLE[type(node.op)](left, right)
+    if isinstance(node, ast.Name):
+        binding = checker.name_binding(node)
+        if binding is not None and binding[0] is None and len(binding[1]) == 1:
+            return _constant_value(binding[1][0], checker, depth + 1)
+    return None
 
 
 def _known_not_float(node: ast.expr, checker: Checker) -> bool:
     """Arguments that are plainly not floats, not worth asking inference about."""
     if isinstance(node, ast.Call):
         name = checker.qualified_name(node.func)
-        return name in NOT_FLOAT_CALLS or name in DECIMAL_CONSTRUCTORS
+        # float(...) was judged by the fast pass already (float("inf") is exact).
+        return name in NOT_FLOAT_CALLS or name in DECIMAL_CONSTRUCTORS or name == "builtins.float"
     return False
 
 
@@ -190,8 +238,13 @@ def _float_literal_text(node: ast.expr, checker: Checker) -> str | None:
     return None
 
 
-def float_reason(node: ast.expr, checker: Checker, depth: int) -> str | None:
-    """Why ``node`` is a float (for the message), or None when it is not known to be one."""
+def float_reason(
+    node: ast.expr, checker: Checker, depth: int, undecided: list[ast.expr] | None = None
+) -> str | None:
+    """Why ``node`` is a float (for the message), or None when it is not known to be one.
+
+    A top-level true division with one operand of unknown type adds that operand to
+    ``undecided``: cross-module inference may still show it is a plain number."""
     if depth > _MAX_DEPTH:
         return None
     if isinstance(node, ast.Constant):
@@ -207,7 +260,15 @@ def float_reason(node: ast.expr, checker: Checker, depth: int) -> str | None:
         if isinstance(node.op, ast.Div):
             if _is_decimal_like(node.left, checker, depth) or _is_decimal_like(node.right, checker, depth):
                 return None
-            return f"the true division `{_short(checker.source.segment(node))}`, which yields a float"
+            # Decimal / int is a Decimal: only a division of plain numbers yields a float.
+            unknown = [
+                operand for operand in (node.left, node.right) if not _is_plain_number(operand, checker, depth + 1)
+            ]
+            if not unknown:
+                return f"the true division `{_short(checker.source.segment(node))}`, which yields a float"
+            if len(unknown) == 1 and undecided is not None and depth == 0:
+                undecided.append(unknown[0])
+            return None
         if isinstance(node.op, _ARITHMETIC):
             for operand in (node.left, node.right):
                 if float_reason(operand, checker, depth + 1) is not None:
@@ -277,6 +338,32 @@ def _name_reason(node: ast.Name, checker: Checker, depth: int) -> str | None:
     if all(reason is not None for reason in reasons):
         return f"`{node.id}`, assigned a float"
     return None
+
+
+def _is_plain_number(node: ast.expr, checker: Checker, depth: int) -> bool:
+    """An int or a float (not a Decimal or Fraction), as far as this file shows."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(node, ast.Constant):
+        return type(node.value) in (int, float)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_plain_number(node.operand, checker, depth + 1)
+    if isinstance(node, ast.BinOp):
+        return _is_plain_number(node.left, checker, depth + 1) and _is_plain_number(node.right, checker, depth + 1)
+    if float_reason(node, checker, depth + 1) is not None:
+        return True
+    if isinstance(node, ast.Call):
+        return checker.qualified_name(node.func) in INT_RETURNING_CALLS
+    if isinstance(node, ast.Name):
+        binding = checker.name_binding(node)
+        if binding is None:
+            return False
+        annotation, values = binding
+        if annotation is not None:
+            name = checker.qualified_name(annotation)
+            return name in ("builtins.int", "builtins.float") or _is_float_annotation(annotation, checker)
+        return bool(values) and all(_is_plain_number(value, checker, depth + 1) for value in values)
+    return False
 
 
 def _is_float_annotation(annotation: ast.expr, checker: Checker) -> bool:
