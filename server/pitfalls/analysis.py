@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pitfalls.source import DecodeError, SourceFile, decode_source
 from pitfalls.suppression import ignores_whole_file, is_suppressed
 
 ANALYSIS_ERROR = "PF000"
+PARSER_VERSION = "parsed as Python {}.{}".format(*sys.version_info[:2])
+"""Said with every syntax error: code for a newer Python needs pitfalls run on that Python."""
 
 
 @dataclass
@@ -69,7 +72,7 @@ def analyze_source(
     try:
         tree = parse(text, filename)
     except SyntaxError as error:
-        message = f"could not analyze: {type(error).__name__}: {error.msg}"
+        message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION})"
         return _finish(
             [analysis_error(message, position_of_syntax_error(error, source))], [], source, codes, settings
         )
@@ -167,13 +170,17 @@ def analyze_bytes(
     try:
         text = decode_source(data)
     except DecodeError as error:
-        return _unreadable(f"could not analyze: {error}", path, settings)
+        where = error.position
+        range_ = Range(where, Position(where.line, where.column + 1)) if where is not None else None
+        return _unreadable(f"could not analyze: {error}", path, settings, range_)
     return analyze_source(text, path=path, settings=settings, infer_types=infer_types)
 
 
-def _unreadable(message: str, path: str | Path | None, settings: Settings | None) -> AnalysisResult:
+def _unreadable(
+    message: str, path: str | Path | None, settings: Settings | None, range_: Range | None = None
+) -> AnalysisResult:
     codes = (settings or Settings()).codes_for(path)
-    return AnalysisResult([analysis_error(message)] if ANALYSIS_ERROR in codes else [])
+    return AnalysisResult([analysis_error(message, range_)] if ANALYSIS_ERROR in codes else [])
 
 
 def analyze_file(path: Path, settings: Settings | None = None, infer_types: bool = False) -> AnalysisResult:
