@@ -23,16 +23,54 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 class DecodeError(Exception):
     """The bytes of a file are not text in the encoding it declares."""
 
+    def __init__(self, message: str, position: Position | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+        """Where the first undecodable byte is, in the text before it; None when unknown."""
+
+
+_BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _position_of_byte(data: bytes, offset: int, encoding: str) -> Position:
+    """The line and code point column of byte ``offset`` (the bytes before it decode)."""
+    line = 0
+    line_start = 0
+    for match in _BYTE_LINE_BREAK.finditer(data, 0, offset):
+        line += 1
+        line_start = match.end()
+    before = data[line_start:offset].decode(encoding, errors="replace")
+    return Position(line, len(before.removeprefix("\ufeff") if line == 0 else before))
+
+
+def _undecodable(data: bytes, error: UnicodeDecodeError, encoding: str) -> DecodeError:
+    position = _position_of_byte(data, error.start, encoding)
+    byte = data[error.start : error.start + 1].hex()
+    return DecodeError(
+        f"byte 0x{byte} on line {position.line + 1} is not valid {encoding}; save the file as "
+        "UTF-8 or declare its encoding in a `# -*- coding: <name> -*-` comment",
+        position,
+    )
+
 
 def decode_source(data: bytes) -> str:
     """Decode a Python file's bytes as the interpreter would (BOM, coding cookie, UTF-8)."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise DecodeError(str(error)) from None
+        # ``detect_encoding`` also fails on bytes that are not UTF-8 in the first two
+        # lines; say which byte rather than repeat its "invalid or missing declaration".
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as utf8_error:
+            if "unknown encoding" not in str(error):
+                raise _undecodable(data, utf8_error, "utf-8") from None
+        raise DecodeError(str(error).replace(" for '<string>'", "")) from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
+    except UnicodeDecodeError as error:
+        raise _undecodable(data, error, encoding) from None
+    except LookupError as error:
         raise DecodeError(f"cannot decode as {encoding}: {error}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
