@@ -20,7 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_COMMAND = [sys.executable, "-m", "pitfalls.lsp"]
+SERVER_COMMAND = [sys.executable, "-m", "pitfalls", "server"]
 WAIT_SECONDS = 10.0
 
 

@@ -65,15 +65,25 @@ async def test_settings_pulled_with_workspace_configuration(tmp_path: Path) -> N
         await published_when(client, uri, lambda d: codes(d) == ["PF001", "PF002"])
 
 
-async def test_project_config_per_root_and_watched_file_changes(tmp_path: Path) -> None:
+async def test_project_config_per_root_broken_config_and_watched_file_changes(tmp_path: Path) -> None:
     billing = _project(tmp_path / "billing", 'ignore = ["PF001"]\n')
     jobs = _project(tmp_path / "jobs", 'ignore = ["PF012"]\n[tool.pitfalls.severity]\nPF001 = "hint"\n')
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "pyproject.toml").write_text("[tool.pitfalls\nignore = [\n", encoding="utf-8")
     billing_uri = from_fs_path(str(billing / "app.py"))
     jobs_uri = from_fs_path(str(jobs / "worker.py"))
-    async with session(folders=[billing, jobs]) as client:
+    broken_uri = from_fs_path(str(broken / "service.py"))
+    async with session(folders=[billing, jobs, broken]) as client:
         registrations = recorder_of(client).registrations
         open_document(client, billing_uri, SERVICE)
         open_document(client, jobs_uri, SERVICE)
+        open_document(client, broken_uri, SERVICE)
+        # A broken config is reported, and the defaults apply to its files meanwhile.
+        assert codes((await published(client, broken_uri, 1)).diagnostics) == ALL_THREE
+        shown = [m for m in client.messages if "pyproject.toml" in m.message]
+        assert shown and shown[0].type == types.MessageType.Error
+        assert "not valid TOML" in shown[0].message
         assert codes((await published(client, billing_uri, 1)).diagnostics) == ["PF002", "PF012"]
         jobs_diagnostics = (await published(client, jobs_uri, 1)).diagnostics
         assert codes(jobs_diagnostics) == ["PF001", "PF002"]
@@ -94,16 +104,3 @@ async def test_project_config_per_root_and_watched_file_changes(tmp_path: Path) 
         await published_when(client, billing_uri, lambda d: codes(d) == ["PF001", "PF012"])
     watched = [r for r in registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
     assert watched, "the server did not ask to watch pyproject.toml"
-
-
-async def test_broken_config_is_reported_and_defaults_apply(tmp_path: Path) -> None:
-    root = tmp_path / "broken"
-    root.mkdir()
-    (root / "pyproject.toml").write_text("[tool.pitfalls\nignore = [\n", encoding="utf-8")
-    uri = from_fs_path(str(root / "service.py"))
-    async with session(folders=[root]) as client:
-        open_document(client, uri, SERVICE)
-        assert codes((await published(client, uri, 1)).diagnostics) == ALL_THREE
-        shown = [m for m in client.messages if "pyproject.toml" in m.message]
-    assert shown and shown[0].type == types.MessageType.Error
-    assert "not valid TOML" in shown[0].message

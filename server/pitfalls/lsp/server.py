@@ -32,7 +32,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path, uri_scheme
 
 from pitfalls import __version__
-from pitfalls.analysis import ANALYSIS_ERROR, AnalysisResult, analyze_file, analyze_source
+from pitfalls.analysis import ANALYSIS_ERROR, AnalysisResult, analyze_file, analyze_source, refine_with_types
 from pitfalls.config import ConfigError, Settings, load_settings
 from pitfalls.fixes import apply_fixes
 from pitfalls.lsp import convert
@@ -60,6 +60,8 @@ class Analysis:
     result: AnalysisResult
     settings: Settings | None
     seconds: float
+    refined: bool = False
+    """True once cross-module inference (jedi) has answered the fast pass's questions."""
 
     @cached_property
     def converter(self) -> PositionConverter:
@@ -71,7 +73,7 @@ class Analysis:
 
     @property
     def result_id(self) -> str:
-        return f"{_SESSION}:{self.key[1]}:{self.key[0]}"
+        return f"{_SESSION}:{self.key[1]}:{self.key[0]}{':typed' if self.refined else ''}"
 
 
 @dataclass
@@ -84,6 +86,7 @@ class OpenDocument:
     revision: int = 0
     analysis: Analysis | None = None
     running: tuple[tuple[int, int], asyncio.Future[Analysis | None]] | None = None
+    refining: asyncio.Future[Analysis | None] | None = None
     publisher: asyncio.Task[None] | None = None
     published_version: int | None = None
     reported_failures: set[str] = field(default_factory=set)
@@ -111,6 +114,9 @@ class PitfallsLanguageServer(LanguageServer):
         self._shown_messages: set[str] = set()
         self._revisions = itertools.count(1)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitfalls-analysis")
+        # Jedi can take seconds on a cold project; it gets its own thread so the fast pass
+        # of the next edit never waits behind it.
+        self._inference_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitfalls-inference")
 
     # Client capabilities ----------------------------------------------------------
 
@@ -274,6 +280,8 @@ class PitfallsLanguageServer(LanguageServer):
             return
         document.analysis = analysis
         self.trace(f"checked {document.uri} (version {analysis.version}) in {analysis.seconds * 1000:.1f} ms")
+        if analysis.result.type_questions and analysis.settings is not None:
+            self._refine(document, analysis)
         for failure in analysis.result.failures:
             if failure.code not in document.reported_failures:
                 document.reported_failures.add(failure.code)
@@ -282,6 +290,48 @@ class PitfallsLanguageServer(LanguageServer):
                     "the other rules still ran",
                     types.MessageType.Warning,
                 )
+
+    def _refine(self, document: OpenDocument, analysis: Analysis) -> None:
+        """Answer the fast pass's type questions with jedi in the inference thread, then
+        publish again; dropped when the document or the settings change meanwhile."""
+        if document.refining is not None:
+            document.refining.cancel()
+        key = analysis.key
+
+        def is_current() -> bool:
+            return self.documents.get(document.uri) is document and self.key_of(document) == key
+
+        future = asyncio.wrap_future(
+            self._inference_executor.submit(_refine_in_worker, analysis, document.path, is_current)
+        )
+        document.refining = future
+        future.add_done_callback(lambda done: self._refined(document, done))
+
+    def _refined(self, document: OpenDocument, future: asyncio.Future[Analysis | None]) -> None:
+        if document.refining is future:
+            document.refining = None
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            self.log(
+                f"type inference for {document.uri} failed: {future.exception()!r}", types.MessageType.Warning
+            )
+            return
+        refined = future.result()
+        if (
+            refined is None
+            or refined.key != self.key_of(document)
+            or self.documents.get(document.uri) is not document
+        ):
+            return
+        document.analysis = refined
+        self.trace(
+            f"refined {document.uri} (version {refined.version}) with jedi in {refined.seconds * 1000:.1f} ms"
+        )
+        if self.pulls_diagnostics:
+            self.workspace_diagnostic_refresh(None)
+        else:
+            self.publish(document, refined)
 
     async def current_analysis(self, document: OpenDocument) -> Analysis | None:
         """The analysis of the document's text as it is now (waiting for it if needed)."""
@@ -346,7 +396,10 @@ class PitfallsLanguageServer(LanguageServer):
                 document.publisher.cancel()
             if document.running is not None:
                 document.running[1].cancel()
+            if document.refining is not None:
+                document.refining.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._inference_executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _analyze(
@@ -366,6 +419,22 @@ def _analyze(
     else:
         result = analyze_source(text, path=path, settings=settings)
     return Analysis(key, version, text, result, settings, time.perf_counter() - started)
+
+
+def _refine_in_worker(
+    analysis: Analysis, path: Path | None, is_current: Callable[[], bool]
+) -> Analysis | None:
+    """Runs in the inference thread."""
+    if not is_current():
+        return None
+    started = time.perf_counter()
+    result = refine_with_types(analysis.result, path=path, settings=analysis.settings)
+    if not is_current():
+        return None
+    seconds = time.perf_counter() - started
+    return Analysis(
+        analysis.key, analysis.version, analysis.text, result, analysis.settings, seconds, refined=True
+    )
 
 
 def _path_of(uri: str) -> Path | None:
@@ -462,8 +531,9 @@ def did_change(server: PitfallsLanguageServer, params: types.DidChangeTextDocume
     document.text = text
     document.version = params.text_document.version
     document.revision = next(server._revisions)
-    if document.running is not None:
-        document.running[1].cancel()
+    for stale in (document.running[1] if document.running else None, document.refining):
+        if stale is not None:
+            stale.cancel()
     server.schedule(document, delay=server.client_settings.debounce)
 
 
@@ -487,8 +557,9 @@ def did_close(server: PitfallsLanguageServer, params: types.DidCloseTextDocument
         return
     if document.publisher is not None:
         document.publisher.cancel()
-    if document.running is not None:
-        document.running[1].cancel()
+    for stale in (document.running[1] if document.running else None, document.refining):
+        if stale is not None:
+            stale.cancel()
     if not server.pulls_diagnostics:
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=document.uri, diagnostics=[])
