@@ -80,14 +80,12 @@ def function_of(node: ast.AST, checker: Checker) -> Function | None:
 
 def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
     """The nodes of a function body, not descending into nested functions, lambdas or classes."""
-    pending: list[ast.AST] = list(getattr(function, "body", []))
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    pending: list[ast.AST] = [node for node in getattr(function, "body", []) if not isinstance(node, nested)]
     while pending:
         node = pending.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                continue
-            pending.append(child)
+        pending.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
 
 
 def sorted_own_nodes(function: ast.AST) -> list[ast.AST]:

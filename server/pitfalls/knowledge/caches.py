@@ -253,6 +253,18 @@ CHEAP_CALLS: frozenset[str] = frozenset(
         "builtins.round",
         "builtins.abs",
         "builtins.object",
+        "builtins.any",
+        "builtins.all",
+        "builtins.next",
+        "builtins.sum",
+        "builtins.sorted",
+        "builtins.enumerate",
+        "builtins.zip",
+        "builtins.map",
+        "builtins.filter",
+        "builtins.iter",
+        "builtins.isinstance",
+        "builtins.getattr",
         "json.dumps",
         "json.loads",
         "pickle.dumps",
@@ -331,3 +343,33 @@ MUTABLE_ANNOTATIONS: frozenset[str] = frozenset(
     }
 )
 """Return annotations (outermost name) that promise a mutable container."""
+
+CHEAP_METHODS: frozenset[str] = frozenset(
+    {
+        "format",
+        "join",
+        "strip",
+        "lower",
+        "upper",
+        "encode",
+        "decode",
+        "replace",
+        "split",
+        "items",
+        "keys",
+        "values",
+        "get",
+        "copy",
+        "isoformat",
+        "hexdigest",
+        "total_seconds",
+        "timestamp",
+        "append",
+        "startswith",
+        "endswith",
+        "setdefault",
+        "json",
+        "raise_for_status",
+    }
+)
+"""Methods too cheap to be the recomputation (string formatting, dict views)."""

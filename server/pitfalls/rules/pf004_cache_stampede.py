@@ -1,0 +1,554 @@
+"""PF004 cache-stampede."""
+
+from __future__ import annotations
+
+import ast
+
+from pitfalls.cachemodel import (
+    CacheCall,
+    assignments_in,
+    cache_call,
+    called_name,
+    container_for,
+    identifier_words,
+    last_identifier,
+    own_nodes,
+    parameter_names,
+    same_expression,
+    sorted_own_nodes,
+    write_expiry,
+)
+from pitfalls.engine import Checker, Scope
+from pitfalls.knowledge.caches import (
+    ADD_LOCK_METHODS,
+    CHEAP_CALLS,
+    CHEAP_METHODS,
+    CLOCK_CALLS,
+    EARLY_REFRESH_CALLS,
+    EXPIRE_METHODS,
+    LOCK_METHODS,
+    LOCK_NAME_WORDS,
+    NX_KEYWORDS,
+    SINGLE_FLIGHT_WORDS,
+)
+from pitfalls.model import Severity
+from pitfalls.rules.base import Rule, RuleDoc, Video
+
+_MAX_DEPTH = 4
+
+
+class CacheStampede(Rule):
+    code = "PF004"
+    slug = "cache-stampede"
+    summary = "An expiring cache entry is refilled by every request that misses it at once"
+    severity = Severity.WARNING
+    triggers = ("cache", "Cache", "redis", "Redis", "time", "monotonic", "ttl", "TTL", "expire")
+    wants_scopes = True
+    video = Video(
+        "What's wrong with this Python cache refresh?", "https://www.youtube.com/watch?v=EAnLdUclDwo"
+    )
+    doc = RuleDoc(
+        what_it_does="""\
+Finds the read-miss-recompute-store pattern on an entry that expires, when nothing makes
+concurrent requests wait for a single refill:
+
+- a read (`cache.get(key)`) followed by a write of the same key with an expiry — a
+  timeout or TTL argument (`cache.set(key, value, 300)`, `timeout=`, `ttl=`), `setex`,
+  `set(..., ex=...)`, or a later `expire(key, ...)` — on Django's cache, Flask-Caching, a
+  Redis or memcached client, aiocache, or any object whose name says it is a cache;
+- `cache.get_or_set(key, compute, timeout)` with a function (not a constant) to compute the
+  value;
+- a lookup and a store on an in-process expiring cache (`cachetools.TTLCache`);
+- a hand-written refresh: a clock reading (`time.time()`, `time.monotonic()`,
+  `datetime.now()`) compared with a stored timestamp, then a recomputed value and a new
+  timestamp stored.
+
+It stays silent when the refill runs under a lock (`with lock:`, `async with lock:`,
+`redis.lock(...)`, `.acquire()`), when the function takes an `add`/`setnx`/`nx=True` lock,
+when a single-flight or early-refresh helper is involved (names containing
+`single_flight`, `dogpile`, `stale`, `refresh_ahead`, or randomness in the expiry check),
+when the entry never expires, and when the stored value is cheap (a constant, or built
+only from cheap calls such as `str()` or `json.dumps()` of the arguments).""",
+        why_it_bites="""\
+A popular entry expires at one instant for everybody. Every request that arrives before
+the first refill finishes sees a miss and runs the expensive query or remote call itself:
+hundreds of identical queries hit the database at once, each one slower because of the
+others, so the refill takes longer and even more requests pile up behind it. The
+database melts exactly when traffic is highest, and the cache that was meant to protect
+it is the reason. Nothing shows in tests or at low traffic.""",
+        example="""\
+```python
+def exchange_rates():
+    rates = cache.get("rates")
+    if rates is None:
+        rates = fetch_rates_from_provider()      # slow, rate-limited
+        cache.set("rates", rates, timeout=300)
+    return rates
+```""",
+        use_instead="""\
+```python
+def exchange_rates():
+    rates = cache.get("rates")
+    if rates is None:
+        if cache.add("rates:lock", 1, timeout=30):   # one request refills
+            try:
+                rates = fetch_rates_from_provider()
+                cache.set("rates", rates, timeout=300)
+            finally:
+                cache.delete("rates:lock")
+        else:
+            rates = wait_for_refill("rates")
+    return rates
+```
+
+In one process, a `threading.Lock` (or `asyncio.Lock`) around the refill with a second
+look at the cache inside it does the same. Refreshing ahead of expiry in the background,
+or probabilistic early expiration, avoids the miss altogether.""",
+        fix_safety="There is no automatic fix: how to wait for the refill (block, serve stale data, "
+        "retry) is a design decision.",
+    )
+
+    def check_scope(self, scope: Scope, checker: Checker) -> None:
+        if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
+            return
+        function = scope.node
+        assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        nodes = sorted_own_nodes(function)
+        if _function_guarded(function, nodes, checker):
+            return
+        self._shared_cache_refills(function, nodes, checker)
+        self._expiring_container_refills(function, nodes, checker)
+        self._hand_written_refresh(function, nodes, checker)
+
+    # Shared caches ---------------------------------------------------------------------
+
+    def _shared_cache_refills(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+    ) -> None:
+        calls = [
+            found
+            for node in nodes
+            if isinstance(node, ast.Call)
+            for found in [cache_call(node, checker)]
+            if found
+        ]
+        reads = [call for call in calls if call.method in ("get", "get_many", "mget", "get_multi", "hget")]
+        for write in calls:
+            if write.method == "get_or_set":
+                self._get_or_set(function, write, checker)
+                continue
+            if write.method not in ("set", "setex", "psetex", "set_many", "set_multi"):
+                continue
+            expiry = write_expiry(write.call, write.method)
+            if expiry is None and not _expired_later(write, calls, nodes):
+                continue
+            read = _matching_read(write, reads)
+            if read is None or write.value is None or _under_lock(write.call, checker):
+                continue
+            cost = _expensive(write.value, function, checker, 0)
+            if cost is None:
+                continue
+            message = (
+                f"When this entry expires under load, every request that misses it reruns {cost} and "
+                "stores it at once (a cache stampede on the backend); let one request refill it behind "
+                "a lock or `cache.add` lock, or refresh it before it expires"
+            )
+            checker.report(
+                self,
+                write.call,
+                message,
+                related=(checker.related("the read that misses", read.call),),
+            )
+
+    def _get_or_set(self, function: ast.AST, write: CacheCall, checker: Checker) -> None:
+        default = write.value
+        if default is None or write_expiry(write.call, "get_or_set") is None:
+            return
+        if isinstance(default, ast.Lambda):
+            cost = _expensive(default.body, function, checker, 0)
+        elif isinstance(default, (ast.Name, ast.Attribute)) and _names_function(default, function, checker):
+            cost = f"`{ast.unparse(default)}()`"
+        else:
+            return
+        if cost is None or _under_lock(write.call, checker):
+            return
+        message = (
+            f"`get_or_set` takes no lock: when this entry expires under load, every request that misses it "
+            f"runs {cost} at once (a cache stampede); let one request refill it behind a lock"
+        )
+        checker.report(self, write.call, message)
+
+    # In-process expiring caches --------------------------------------------------------
+
+    def _expiring_container_refills(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+    ) -> None:
+        for node in nodes:
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            target = node.targets[0]
+            if not isinstance(target, ast.Subscript):
+                continue
+            container = container_for(target.value, checker, target)
+            if container is None or not container.expiring:
+                continue
+            if not _looked_up(target.value, nodes, before=node) or _under_lock(node, checker):
+                continue
+            cost = _expensive(node.value, function, checker, 0)
+            if cost is None:
+                continue
+            message = (
+                f"Every thread that misses this expiring `{container.name}` entry reruns {cost} at the "
+                "same time when it expires; refill it under a lock with a second look inside"
+            )
+            checker.report(
+                self, node, message, related=(checker.related("the expiring cache", container.definition),)
+            )
+
+    # Hand-written expiry ---------------------------------------------------------------
+
+    def _hand_written_refresh(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+    ) -> None:
+        clock_names = _clock_names(function, nodes, checker)
+        stores = [
+            node for node in nodes if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
+        ]
+        shared_stores = [node for node in stores if _stores_shared_state(node, function)]
+        stamps = [
+            target
+            for node in shared_stores
+            if _reads_clock(node.value, clock_names, checker)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        ]
+        if not stamps:
+            return  # no timestamp is written: not a refresh
+        checks = [
+            node
+            for node in nodes
+            if isinstance(node, ast.Compare)
+            and _reads_clock(node, clock_names, checker)
+            and _mentions_any(node, stamps)
+        ]
+        if not checks:
+            return
+        if any(_calls_any(check, EARLY_REFRESH_CALLS, checker) for check in checks):
+            return
+        for store in shared_stores:
+            if _reads_clock(store.value, clock_names, checker) or _under_lock(store, checker):
+                continue
+            if not _depends_on_check(store, checks, nodes, checker):
+                continue
+            cost = _expensive(store.value, function, checker, 0)
+            if cost is None:
+                continue
+            message = (
+                f"When the stored timestamp goes stale, every request that checks it at that moment reruns "
+                f"{cost} at once (a cache stampede); refill under a lock with a second check inside, or "
+                "refresh in the background"
+            )
+            checker.report(self, store, message, related=(checker.related("the expiry check", checks[0]),))
+            return
+
+
+# Guards ---------------------------------------------------------------------------------------
+
+
+def _function_guarded(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+) -> bool:
+    """A lock taken, an add/nx lock, or a single-flight or early-refresh helper anywhere in the function."""
+    for decorator in function.decorator_list:
+        text = ast.unparse(decorator).lower()
+        if any(word in text for word in SINGLE_FLIGHT_WORDS) or any(word in text for word in LOCK_NAME_WORDS):
+            return True
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        name = called_name(node.func) or ""
+        lowered = name.lower()
+        if name in LOCK_METHODS or any(word in lowered for word in SINGLE_FLIGHT_WORDS):
+            return True
+        if any(keyword.arg in NX_KEYWORDS and _truthy(keyword.value) for keyword in node.keywords):
+            return True
+        if name in ADD_LOCK_METHODS and cache_call(node, checker) is not None:
+            return True
+    return False
+
+
+def _truthy(node: ast.expr) -> bool:
+    return not (isinstance(node, ast.Constant) and not node.value)
+
+
+def _under_lock(node: ast.AST, checker: Checker) -> bool:
+    for ancestor in checker.ancestors(node):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        if isinstance(ancestor, (ast.With, ast.AsyncWith)):
+            for item in ancestor.items:
+                if _is_lock(item.context_expr):
+                    return True
+    return False
+
+
+def _is_lock(expression: ast.expr) -> bool:
+    if isinstance(expression, ast.Call):
+        name = called_name(expression.func) or ""
+        if name in LOCK_METHODS:
+            return True
+        expression = expression.func
+    identifier = (last_identifier(expression) or "").lower()
+    return any(word in identifier for word in LOCK_NAME_WORDS)
+
+
+# Reads, writes and costs ------------------------------------------------------------------------
+
+
+def _matching_read(write: CacheCall, reads: list[CacheCall]) -> CacheCall | None:
+    earlier = [
+        read
+        for read in reads
+        if same_expression(read.receiver, write.receiver)
+        and (read.call.lineno, read.call.col_offset) < (write.call.lineno, write.call.col_offset)
+    ]
+    for read in earlier:
+        if read.key is not None and write.key is not None and same_expression(read.key, write.key):
+            return read
+    if len(earlier) == 1 and write.method not in ("set_many", "set_multi"):
+        return earlier[0]
+    return None
+
+
+def _expired_later(write: CacheCall, calls: list[CacheCall], nodes: list[ast.AST]) -> bool:
+    """``r.set(k, v)`` followed by ``r.expire(k, ttl)`` on the same client."""
+    for node in nodes:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in EXPIRE_METHODS
+            and same_expression(node.func.value, write.receiver)
+            and (node.lineno, node.col_offset) > (write.call.lineno, write.call.col_offset)
+        ):
+            return True
+    return False
+
+
+def _looked_up(container: ast.expr, nodes: list[ast.AST], before: ast.AST) -> bool:
+    limit = (before.lineno, before.col_offset)  # type: ignore[attr-defined]
+    for node in nodes:
+        if (node.lineno, node.col_offset) >= limit:  # type: ignore[attr-defined]
+            continue
+        if (
+            isinstance(node, ast.Compare)
+            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+            and any(same_expression(comparator, container) for comparator in node.comparators)
+        ):
+            return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and same_expression(node.func.value, container)
+        ):
+            return True
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and same_expression(node.value, container)
+        ):
+            return True
+    return False
+
+
+def _names_function(node: ast.expr, function: ast.AST, checker: Checker) -> bool:
+    """Whether a name passed as a value is a function (defined or imported), not data."""
+    if isinstance(node, ast.Name):
+        if node.id in checker.module_functions:
+            return True
+        if assignments_in(function, node.id):
+            return False
+        return checker.resolve_name(node.id) is not None and not checker.resolve_name(node.id).startswith(
+            "builtins."
+        )
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
+    )
+
+
+def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) -> str | None:
+    """The call that makes a value costly to compute (for the message), or None when it is cheap.
+
+    Cache reads are cheap and their keys are not part of the value, so neither is looked into.
+    """
+    if depth > _MAX_DEPTH:
+        return None
+    pending: list[ast.AST] = [node]
+    constructor: str | None = None
+    while pending:
+        inner = pending.pop(0)
+        if isinstance(inner, ast.Lambda):
+            continue
+        if isinstance(inner, ast.Await):
+            if isinstance(inner.value, ast.Call) and cache_call(inner.value, checker) is not None:
+                continue
+            return f"`{_short(_display(inner.value))}`"
+        if isinstance(inner, ast.Call):
+            if cache_call(inner, checker) is not None:
+                continue
+            if not _cheap_call(inner, checker):
+                name = called_name(inner.func) or ""
+                if not name[:1].isupper():
+                    return f"`{_short(_display(inner))}`"
+                constructor = constructor or f"`{_short(_display(inner))}`"
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+            for value in assignments_in(function, inner.id, before=inner):
+                found = _expensive(value, function, checker, depth + 1)
+                if found is not None:
+                    return found
+        pending.extend(ast.iter_child_nodes(inner))
+    return constructor
+
+
+def _cheap_call(call: ast.Call, checker: Checker) -> bool:
+    name = checker.qualified_name(call.func)
+    if name in CHEAP_CALLS:
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr in CHEAP_METHODS
+
+
+def _display(node: ast.expr) -> str:
+    """``Product.objects.filter(...).count()``: a call chain with its arguments elided."""
+    if isinstance(node, ast.Call):
+        return f"{_display(node.func)}({'...' if node.args or node.keywords else ''})"
+    if isinstance(node, ast.Attribute):
+        return f"{_display(node.value)}.{node.attr}"
+    if isinstance(node, ast.Subscript):
+        return f"{_display(node.value)}[...]"
+    if isinstance(node, ast.Name):
+        return node.id
+    return "..."
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# Hand-written expiry --------------------------------------------------------------------------
+
+
+def _clock_names(function: ast.AST, nodes: list[ast.AST], checker: Checker) -> set[str]:
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign) and _calls_any(node.value, CLOCK_CALLS, checker):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+    return names
+
+
+def _reads_clock(node: ast.AST, clock_names: set[str], checker: Checker) -> bool:
+    if _calls_any(node, CLOCK_CALLS, checker):
+        return True
+    return any(isinstance(inner, ast.Name) and inner.id in clock_names for inner in ast.walk(node))
+
+
+def _calls_any(node: ast.AST, names: frozenset[str], checker: Checker) -> bool:
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call):
+            name = checker.qualified_name(inner.func)
+            if name in names:
+                return True
+            if (
+                isinstance(inner.func, ast.Attribute)
+                and names is CLOCK_CALLS
+                and inner.func.attr in ("time", "monotonic")
+            ):
+                words = identifier_words(last_identifier(inner.func.value) or "")
+                if "loop" in words:
+                    return True
+    return False
+
+
+def _stores_shared_state(store: ast.Assign | ast.AnnAssign, function: ast.AST) -> bool:
+    """A store that outlives the call: ``self.x = ...``, ``CACHE["k"] = ...``, or a name
+    declared ``global``/``nonlocal``."""
+    targets = store.targets if isinstance(store, ast.Assign) else [store.target]
+    declared = {
+        name
+        for node in own_nodes(function)
+        if isinstance(node, (ast.Global, ast.Nonlocal))
+        for name in node.names
+    }
+    parameters = set(parameter_names(function))
+    for target in targets:
+        base = target
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if not isinstance(base, ast.Name) or (base is target and base.id not in declared):
+            continue
+        if base.id in ("self", "cls") or base.id in declared:
+            return True
+        if (
+            base.id not in parameters
+            and not assignments_in(function, base.id)
+            and not _bound_locally(function, base.id)
+        ):
+            return True
+    return False
+
+
+def _bound_locally(function: ast.AST, name: str) -> bool:
+    for node in own_nodes(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+            (alias.asname or alias.name.split(".")[0]) == name for alias in node.names
+        ):
+            return True
+    return False
+
+
+def _mentions_any(node: ast.AST, targets: list[ast.expr]) -> bool:
+    """Whether an expiry check reads one of the stored timestamps (``self._loaded_at``,
+    ``_cache["at"]``), or the entry holding it (``_cache["rates"][1]``)."""
+    dumps = {ast.dump(_load(target)) for target in targets}
+    bases = {ast.dump(_load(target.value)) for target in targets if isinstance(target, ast.Subscript)}
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.Name, ast.Attribute, ast.Subscript)):
+            dumped = ast.dump(_load(inner))
+            if dumped in dumps or dumped in bases:
+                return True
+    return False
+
+
+def _load(node: ast.expr) -> ast.expr:
+    """The expression as it reads when loaded, so a store target compares equal to a load."""
+    text = ast.unparse(node)
+    try:
+        return ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return node
+
+
+def _depends_on_check(store: ast.AST, checks: list[ast.AST], nodes: list[ast.AST], checker: Checker) -> bool:
+    """Whether the store runs because of the expiry check: inside an ``if`` that tests it, or
+    after an ``if`` that tests it and returns early while the value is fresh."""
+    tests = [
+        node for node in nodes if isinstance(node, (ast.If, ast.While)) and _contains_any(node.test, checks)
+    ]
+    ancestors = set(map(id, checker.ancestors(store)))
+    for test in tests:
+        if id(test) in ancestors:
+            return True
+        ends_early = test.body and isinstance(test.body[-1], (ast.Return, ast.Raise, ast.Continue))
+        if ends_early and (test.lineno, test.col_offset) < (store.lineno, store.col_offset):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _contains_any(node: ast.AST, wanted: list[ast.AST]) -> bool:
+    ids = set(map(id, wanted))
+    return any(id(inner) in ids for inner in ast.walk(node))
