@@ -64,8 +64,10 @@ export class ServerManager implements Disposable {
             return;
         }
         this.status.set(settings.enable ? 'running' : 'disabled');
+        const section = toServerSettings(settings);
+        this.output.info(`Settings changed; sending them to the server: ${JSON.stringify(section)}`);
         await this.client.sendNotification(DidChangeConfigurationNotification.type, {
-            settings: { [CONFIGURATION_SECTION]: toServerSettings(settings) },
+            settings: { [CONFIGURATION_SECTION]: section },
         });
     }
 
