@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import time
 import warnings
@@ -50,6 +51,36 @@ def parse(text: str, filename: str) -> ast.Module:
         return ast.parse(text, filename=filename)
 
 
+def _nul_range(text: str, source: SourceFile) -> Range | None:
+    """Where the first NUL character is: the parser refuses them but does not say where."""
+    nul = text.find("\0")
+    if nul < 0:
+        return None
+    position = source.position_at(nul)
+    return Range(position, Position(position.line, position.column + 1))
+
+
+_NEWER_SYNTAX = (
+    ((3, 12), re.compile(r"^\s*type\s+\w+\s*(\[.*\])?\s*="), "`type` alias statements"),
+    ((3, 12), re.compile(r"^\s*(async\s+)?(def|class)\s+\w+\s*\["), "generic type parameters"),
+    ((3, 14), re.compile(r"(?<![\w.'\"])[tT][rR]?['\"]"), "template strings (t-strings)"),
+)
+_PYTHON2 = re.compile(
+    r"^\s*(print\s+[^\s(=]|exec\s+[\"']|except\s+[\w.]+\s*,\s*\w+\s*:|raise\s+[\w.]+\s*,)|<>|`"
+)
+
+
+def syntax_hint(line: str) -> str:
+    """A note for a syntax error on ``line`` written for another Python: syntax newer
+    than the running interpreter's, or Python 2."""
+    for version, pattern, what in _NEWER_SYNTAX:
+        if sys.version_info < version and pattern.search(line):
+            return f"; {what} need Python {version[0]}.{version[1]}"
+    if _PYTHON2.search(line):
+        return "; this looks like Python 2 code"
+    return ""
+
+
 def analyze_source(
     text: str,
     *,
@@ -72,14 +103,20 @@ def analyze_source(
     try:
         tree = parse(text, filename)
     except SyntaxError as error:
-        message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION})"
-        return _finish(
-            [analysis_error(message, position_of_syntax_error(error, source))], [], source, codes, settings
-        )
-    except ValueError as error:  # NUL bytes on Python < 3.12
-        nul = text.find("\0")
-        position = source.position_at(nul) if nul >= 0 else Position(0, 0)
+        range_ = _nul_range(text, source) or position_of_syntax_error(error, source)
+        hint = syntax_hint(source.line(range_.start.line))
+        message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION}{hint})"
+        return _finish([analysis_error(message, range_)], [], source, codes, settings)
+    except UnicodeEncodeError as error:  # lone surrogates, from a client's broken decoding
+        position = source.position_at(error.start)
         range_ = Range(position, Position(position.line, position.column + 1))
+        message = (
+            f"could not analyze: character U+{ord(text[error.start]):04X} on line {position.line + 1} "
+            "is half of a surrogate pair, not text"
+        )
+        return _finish([analysis_error(message, range_)], [], source, codes, settings)
+    except ValueError as error:  # NUL bytes on some Pythons
+        range_ = _nul_range(text, source) or Range.of(0, 0, 0, 0)
         return _finish([analysis_error(f"could not analyze: {error}", range_)], [], source, codes, settings)
     except (RecursionError, MemoryError):
         message = "could not analyze: the code is nested too deeply for Python's parser"
