@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -387,90 +388,147 @@ def _bound_names(target: ast.AST) -> Iterator[str]:
 Handler = Callable[[ast.AST, Checker], None]
 
 
+class _EnterScope:
+    """Stack marker: the walk is about to enter the body of ``scope``."""
+
+    __slots__ = ("scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+
 class Walker:
-    """Runs the single walk over a parsed module and dispatches nodes to rules."""
+    """Runs the single walk over a parsed module and dispatches nodes to rules.
+
+    The walk visits every node except the expression contexts and operators (``Load``,
+    ``Store``, ``Add``, ``Eq``...): CPython shares one instance of each across the whole
+    tree, so they carry no position and no parent of their own. Each node's ``pf_parent``
+    is set when its parent is visited, so it is there before the node itself is.
+    """
 
     def __init__(self, rules: list[Rule], checker: Checker, deadline: float | None) -> None:
         self.checker = checker
         self.deadline = deadline
         self.failures: list[RuleFailure] = []
         self.failed: set[str] = set()
-        self.dispatch: dict[type[ast.AST], list[Rule]] = {}
+        dispatch: dict[type[ast.AST], list[Rule]] = {}
         self.scope_rules: list[Rule] = []
         for rule in rules:
             for node_type in rule.node_types:
-                self.dispatch.setdefault(node_type, []).append(rule)
+                dispatch.setdefault(node_type, []).append(rule)
             if rule.wants_scopes:
                 self.scope_rules.append(rule)
+        self.dispatch: dict[type[ast.AST], tuple[Rule, ...]] = {
+            node_type: tuple(handlers) for node_type, handlers in dispatch.items()
+        }
 
     def _fail(self, rule: Rule, error: BaseException) -> None:
         if rule.code in self.failed:
             return
         self.failed.add(rule.code)
         self.failures.append(RuleFailure(rule.code, f"{type(error).__name__}: {error}"))
-        for rules in self.dispatch.values():
-            if rule in rules:
-                rules.remove(rule)
+        self.dispatch = {
+            node_type: tuple(other for other in handlers if other is not rule)
+            for node_type, handlers in self.dispatch.items()
+        }
         if rule in self.scope_rules:
             self.scope_rules.remove(rule)
 
     def run(self, tree: ast.Module) -> None:
         checker = self.checker
-        dispatch = self.dispatch
         deadline = self.deadline
-        # Items are (node, parent, scope); a Scope alone marks the end of that scope.
-        stack: list[tuple[ast.AST, ast.AST | None, Scope] | Scope] = [checker.module_scope]
-        module_scope = checker.module_scope
-        stack.extend((child, tree, module_scope) for child in reversed(tree.body))
-        counter = 0
+        child_fields = _CHILD_FIELDS
+        scope = checker.module_scope
+        checker.scope = scope
+        append_to_scope = scope.nodes.append
+        # Nodes to visit, each with pf_parent already set; a Scope marks the end of that
+        # scope, an _EnterScope the start of a function, lambda or class body.
+        stack: list[ast.AST | Scope | _EnterScope] = [scope]
+        for child in tree.body:
+            child.pf_parent = tree  # type: ignore[attr-defined]
+        stack.extend(reversed(tree.body))
+        pop = stack.pop
+        push = stack.append
+        until_time_check = _TIME_CHECK_INTERVAL
         while stack:
-            item = stack.pop()
-            if isinstance(item, Scope):
-                self._finish_scope(item)
+            node = pop()
+            node_type = node.__class__
+            if node_type is Scope:
+                self._finish_scope(node)  # type: ignore[arg-type]
+                scope = node.parent  # type: ignore[union-attr]
+                if scope is not None:
+                    append_to_scope = scope.nodes.append
                 continue
-            node, parent, scope = item
-            node.pf_parent = parent  # type: ignore[attr-defined]
-            scope.nodes.append(node)
-            counter += 1
-            if (
-                deadline is not None
-                and counter % _TIME_CHECK_INTERVAL == 0
-                and time.perf_counter() > deadline
-            ):
-                raise AnalysisTimeout
-            node_type = type(node)
+            if node_type is _EnterScope:
+                scope = node.scope  # type: ignore[union-attr]
+                checker.scope = scope
+                append_to_scope = scope.nodes.append
+                continue
+            append_to_scope(node)
+            until_time_check -= 1
+            if not until_time_check:
+                until_time_check = _TIME_CHECK_INTERVAL
+                if deadline is not None and time.perf_counter() > deadline:
+                    raise AnalysisTimeout
             if node_type is ast.Import or node_type is ast.ImportFrom:
                 checker._bind_import(scope, node)  # type: ignore[arg-type]
-            checker.scope = scope
-            handlers = dispatch.get(node_type)
+            handlers = self.dispatch.get(node_type)
             if handlers:
-                for rule in tuple(handlers):
+                for rule in handlers:
                     try:
                         rule.visit(node, checker)
                     except Exception as error:
                         self._fail(rule, error)
-            if node_type in _SCOPE_KIND:
-                self._push_scoped_children(stack, node, scope)
-            else:
-                _push_children(stack, node, scope)
+            fields = child_fields.get(node_type)
+            if fields is None:
+                if node_type in _SCOPE_KIND:
+                    self._push_scoped_children(stack, node, scope)  # type: ignore[arg-type]
+                    continue
+                fields = _child_fields_of(node_type)  # type: ignore[arg-type]
+                if fields is None:
+                    _push_any_children(stack, node)  # type: ignore[arg-type]
+                    continue
+            for name in fields:
+                value = getattr(node, name, None)
+                if value is None:
+                    continue
+                if value.__class__ is list:
+                    for child in reversed(value):
+                        if child is not None:
+                            child.pf_parent = node
+                            push(child)
+                else:
+                    value.pf_parent = node
+                    push(value)
 
     def _push_scoped_children(self, stack: list, node: ast.AST, outer: Scope) -> None:
         inner = Scope(_SCOPE_KIND[type(node)], node, outer)
-        inner_fields = _INNER_FIELDS[type(node)]
-        outer_children: list[tuple[ast.AST, ast.AST, Scope]] = []
-        inner_children: list[tuple[ast.AST, ast.AST, Scope]] = []
-        for name in node._fields:
-            value = getattr(node, name, None)
-            target = inner_children if name in inner_fields else outer_children
-            owner = inner if name in inner_fields else outer
-            if isinstance(value, list):
-                target.extend((child, node, owner) for child in value if isinstance(child, ast.AST))
-            elif isinstance(value, ast.AST):
-                target.append((value, node, owner))
+        body = node.body  # type: ignore[attr-defined]
         # Popped in order: the outer fields (arguments, decorators), the body, the scope's end.
         stack.append(inner)
-        stack.extend(reversed(inner_children))
-        stack.extend(reversed(outer_children))
+        if body.__class__ is list:
+            for child in reversed(body):
+                child.pf_parent = node
+                stack.append(child)
+        else:  # a lambda's body is one expression
+            body.pf_parent = node
+            stack.append(body)
+        stack.append(_EnterScope(inner))
+        outer_fields = _SCOPE_OUTER_FIELDS.get(type(node))
+        if outer_fields is None:
+            outer_fields = _SCOPE_OUTER_FIELDS[type(node)] = tuple(
+                name for name in reversed(node._fields) if name != "body"
+            )
+        for name in outer_fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for child in reversed(value):
+                    if isinstance(child, ast.AST):
+                        child.pf_parent = node
+                        stack.append(child)
+            elif isinstance(value, ast.AST):
+                value.pf_parent = node
+                stack.append(value)
 
     def _finish_scope(self, scope: Scope) -> None:
         checker = self.checker
@@ -490,26 +548,51 @@ _SCOPE_KIND: dict[type[ast.AST], str] = {
     ast.Lambda: "lambda",
     ast.ClassDef: "class",
 }
-_INNER_FIELDS: dict[type[ast.AST], frozenset[str]] = {
-    ast.FunctionDef: frozenset(("body",)),
-    ast.AsyncFunctionDef: frozenset(("body",)),
-    ast.Lambda: frozenset(("body",)),
-    ast.ClassDef: frozenset(("body",)),
-}
+
+# ASDL field types that never hold a node the walk visits: plain values, and the
+# context and operator singletons.
+_LEAF_FIELD_TYPES = frozenset(
+    ("identifier", "int", "string", "constant", "expr_context", "boolop", "operator", "unaryop", "cmpop")
+)
+_FIELD_SIGNATURE = re.compile(r"^\w+\((.*)\)$")
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+"""Per node type, its fields that can hold child nodes, last field first (the order they
+are pushed on the walk's stack). Scope types take their own path."""
+_SCOPE_OUTER_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
-def _push_children(stack: list, node: ast.AST, scope: Scope) -> None:
-    children: list[tuple[ast.AST, ast.AST, Scope]] = []
+def _child_fields_of(node_type: type[ast.AST]) -> tuple[str, ...] | None:
+    """The fields of ``node_type`` that can hold nodes, last first, from the ASDL signature
+    CPython puts in each node class's docstring (``Name(identifier id, expr_context ctx)``);
+    None when the docstring does not describe the fields."""
+    fields = tuple(node_type._fields)
+    match = _FIELD_SIGNATURE.match((node_type.__doc__ or "").strip().split("\n")[0])
+    declared = [part.split() for part in match.group(1).split(",")] if match and match.group(1) else []
+    if len(declared) != len(fields) or not all(
+        len(part) == 2 and part[1] == name for part, name in zip(declared, fields, strict=True)
+    ):
+        return None
+    wanted = tuple(name for kind, name in reversed(declared) if kind.rstrip("*?") not in _LEAF_FIELD_TYPES)
+    _CHILD_FIELDS[node_type] = wanted
+    return wanted
+
+
+def _push_any_children(stack: list, node: ast.AST) -> None:
+    """Children of a node type whose fields are not described: every AST value, in order."""
+    children: list[ast.AST] = []
     for name in node._fields:
         value = getattr(node, name, None)
         if isinstance(value, list):
-            for child in value:
-                if isinstance(child, ast.AST):
-                    children.append((child, node, scope))
+            children.extend(child for child in value if isinstance(child, ast.AST))
         elif isinstance(value, ast.AST):
-            children.append((value, node, scope))
-    if children:
-        stack.extend(reversed(children))
+            children.append(value)
+    for child in reversed(children):
+        if not isinstance(child, _LEAF_NODE_TYPES):
+            child.pf_parent = node  # type: ignore[attr-defined]
+            stack.append(child)
+
+
+_LEAF_NODE_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
 
 def position_of_syntax_error(error: SyntaxError, source: SourceFile) -> Range:
