@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from pitfalls.engine import FUNCTION_TYPES, Checker, Scope
 from pitfalls.knowledge import db
@@ -72,9 +73,35 @@ def is_django_file(checker: Checker) -> bool:
     return bool(cached)
 
 
-def scope_of(node: ast.AST, checker: Checker) -> Scope:
-    """The innermost scope object known for ``node`` (the function's, else the module's)."""
-    return checker.scope
+def is_migration(checker: Checker, scope: Scope) -> bool:
+    """One-off code: Django data migrations and Alembic revisions run once, in a transaction."""
+    if checker.path is not None:
+        parts = PurePath(str(checker.path)).parts[:-1]
+        if any(part in db.MIGRATION_PATH_PARTS for part in parts):
+            return True
+    for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = tuple(argument.arg for argument in ancestor.args.args[:2])
+            if names == db.RUNPYTHON_PARAMETERS:
+                return True
+    return False
+
+
+def is_test_code(checker: Checker, scope: Scope) -> bool:
+    if checker.path is not None:
+        name = PurePath(str(checker.path)).name
+        if (
+            name in db.TEST_FILE_NAMES
+            or name.startswith(db.TEST_FILE_PREFIXES)
+            or name.endswith(db.TEST_FILE_SUFFIXES)
+        ):
+            return True
+    for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
+        if isinstance(ancestor, FUNCTION_TYPES) and ancestor.name.startswith(db.TEST_FUNCTION_PREFIX):
+            return True
+        if isinstance(ancestor, ast.ClassDef) and ancestor.name.startswith(db.TEST_CLASS_PREFIX):
+            return True
+    return False
 
 
 # Receivers -------------------------------------------------------------------------------
@@ -342,6 +369,21 @@ def queryset_chain(expr: ast.AST) -> tuple[ast.expr, list[ast.Call]] | None:
     if current.attr == db.FLASK_SQLALCHEMY_QUERY and model_name[:1].isupper():
         return model, list(reversed(calls))
     return None
+
+
+def describe_call(node: ast.Call, segment: Callable[[ast.AST], str]) -> str:
+    """``Order.objects.filter(...).count()``: a call as a short, readable chain."""
+    func = node.func
+    chain = queryset_chain(func.value) if isinstance(func, ast.Attribute) else None
+    if chain is None or not isinstance(func, ast.Attribute):
+        return f"{_short(segment(func))}({'...' if node.args or node.keywords else ''})"
+    model, links = chain
+    manager = model.pf_parent  # type: ignore[attr-defined]
+    text = _short(segment(manager))
+    for link in [*links, node]:
+        method = link.func.attr  # type: ignore[attr-defined]
+        text += f".{method}(...)" if link.args or link.keywords else f".{method}()"
+    return text
 
 
 def _last_name(expr: ast.AST) -> str | None:
@@ -711,3 +753,8 @@ def insert_after_line(source: SourceFile, line: int, text: str) -> Edit:
         return Edit(Range(position, position), text)
     end = Position(line, len(source.line(line)))
     return Edit(Range(end, end), source.newline + text.rstrip("\r\n"))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
-from pathlib import PurePath
 
 from pitfalls import dbflow
 from pitfalls.engine import COMPREHENSION_TYPES, Checker, Scope
@@ -83,7 +81,11 @@ code around it.""",
     wants_scopes = True
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if scope.kind == "class" or _is_migration(checker, scope):
+        if (
+            scope.kind == "class"
+            or dbflow.is_migration(checker, scope)
+            or dbflow.is_test_code(checker, scope)
+        ):
             return
         reported: set[int] = set()
         calls = dbflow.classified_calls(scope, checker)
@@ -107,7 +109,7 @@ code around it.""",
     def _report_query(self, call: dbflow.DbCall, loop: ast.AST, checker: Checker) -> None:
         source = checker.source
         iterated = _iterated(loop)
-        what = f"`{_display(call, source.segment)}`"
+        what = f"`{dbflow.describe_call(call.node, source.segment)}`"
         if call.role == dbflow.WRITE:
             hint = "send the rows in one `executemany` call or one multi-row statement"
         elif call.library == "django":
@@ -188,34 +190,6 @@ def _is_chain_link(call: ast.Call, classified: set[int]) -> bool:
         if id(outer) in classified:
             return True
         current = outer
-
-
-def _display(call: dbflow.DbCall, segment: Callable[[ast.AST], str]) -> str:
-    node = call.node
-    func = node.func
-    chain = dbflow.queryset_chain(func.value) if isinstance(func, ast.Attribute) else None
-    if chain is None or not isinstance(func, ast.Attribute):
-        return f"{_short(segment(func))}(...)"
-    model, links = chain
-    manager = model.pf_parent  # type: ignore[attr-defined]
-    text = _short(segment(manager))
-    for link in [*links, node]:
-        method = link.func.attr  # type: ignore[attr-defined]
-        text += f".{method}(...)" if link.args or link.keywords else f".{method}()"
-    return text
-
-
-def _is_migration(checker: Checker, scope: Scope) -> bool:
-    if checker.path is not None:
-        parts = PurePath(str(checker.path)).parts[:-1]
-        if any(part in db.MIGRATION_PATH_PARTS for part in parts):
-            return True
-    for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names = tuple(argument.arg for argument in ancestor.args.args[:2])
-            if names == db.RUNPYTHON_PARAMETERS:
-                return True
-    return False
 
 
 def _iterated(loop: ast.AST) -> ast.expr:

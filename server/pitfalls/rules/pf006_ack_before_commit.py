@@ -87,7 +87,7 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
         if scope.kind != "module":
             return
         for remembered in dbflow.remembered_scopes(checker):
-            if remembered.kind in ("function", "module"):
+            if remembered.kind in ("function", "module") and not dbflow.is_test_code(checker, remembered):
                 self._check_function(remembered, checker)
 
     def _check_function(self, scope: Scope, checker: Checker) -> None:

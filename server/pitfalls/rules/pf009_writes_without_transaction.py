@@ -1,0 +1,474 @@
+"""PF009 writes-without-transaction."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from pitfalls import dbflow
+from pitfalls.engine import Checker, Scope
+from pitfalls.knowledge import db
+from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
+from pitfalls.rules.base import Rule, RuleDoc, Video
+
+_SQL_TARGET = re.compile(
+    r"\s*(insert\s+into|update|delete\s+from|replace\s+into|merge\s+into)\s+([\w.\"`]+)", re.IGNORECASE
+)
+
+
+class WritesWithoutTransaction(Rule):
+    code = "PF009"
+    slug = "writes-without-transaction"
+    summary = "Writes that belong together are committed separately"
+    severity = Severity.WARNING
+    has_fix = True
+    triggers = ("commit", "save", "update", "execute", "objects", "add(")
+    video = Video(
+        "What's wrong with this Python account transfer?", "https://www.youtube.com/watch?v=xoGIKrtHHt8"
+    )
+    doc = RuleDoc(
+        what_it_does="""\
+Finds a function whose database writes can be committed one without the other:
+
+- two writes with a `commit()` between them on the same path: raw SQL
+  `INSERT`/`UPDATE`/`DELETE` through a DB-API connection or cursor (sqlite3, psycopg,
+  PyMySQL, mysqlclient), SQLAlchemy `session.add/delete/merge/execute` (and changes to
+  mapped attributes such as `account.balance -= amount`), Django `transaction.commit()`;
+- a transfer in autocommit mode: one write takes from a row (`balance = balance - %s`,
+  `F("stock") - 1`, `account.balance -= amount` then `.save()`) and another adds to a
+  row, with each statement committed on its own: Django outside
+  `transaction.atomic()`, asyncpg outside `conn.transaction()`, a DB-API connection
+  switched to autocommit.
+
+Writes inside `with transaction.atomic():`/`@transaction.atomic`, `with conn:` (sqlite3,
+psycopg), `with session.begin():`, `with engine.begin():` and `async with
+conn.transaction():` are never reported, nor is a single commit after all the writes.
+Ordinary Django code that saves two unrelated objects is left alone: only the transfer
+shape says that the two writes must succeed or fail together.""",
+        why_it_bites="""\
+Between two commits the database holds half of the change, and a crash, a deploy, a
+timeout or a failing second statement leaves it there for good: money taken from one
+account and never credited to the other, an order without its lines, stock reserved for
+an order that does not exist. Concurrent readers see the half-done state too. Nothing
+raises; the books simply stop adding up, and the inconsistency is found weeks later.""",
+        example="""\
+```python
+def transfer(conn, source_id, target_id, amount):
+    cur = conn.cursor()
+    cur.execute("UPDATE accounts SET balance = balance - %s WHERE id = %s", (amount, source_id))
+    conn.commit()
+    cur.execute("UPDATE accounts SET balance = balance + %s WHERE id = %s", (amount, target_id))
+    conn.commit()
+```""",
+        use_instead="""\
+```python
+def transfer(conn, source_id, target_id, amount):
+    with conn:  # one transaction: commits both, or rolls both back
+        cur = conn.cursor()
+        cur.execute("UPDATE accounts SET balance = balance - %s WHERE id = %s", (amount, source_id))
+        cur.execute("UPDATE accounts SET balance = balance + %s WHERE id = %s", (amount, target_id))
+```
+
+In Django, wrap the writes in `with transaction.atomic():`; with SQLAlchemy, use
+`with session.begin():` or call `session.flush()` between the writes and `commit()` once;
+with asyncpg, `async with conn.transaction():`.""",
+        fix_safety="""\
+The fix is unsafe. With intermediate commits, it removes the commits between the first
+and the last write (a SQLAlchemy session's become `flush()`, so generated keys are still
+there) when a commit follows the last write. For a transfer in autocommit mode, it wraps
+the statements from the first write to the last in `with transaction.atomic():`
+(Django; the import is added when missing) or `async with conn.transaction():`
+(asyncpg). Both change when the data becomes visible to other connections and hold
+locks longer; code that relied on the first commit (another connection reading the row)
+behaves differently.""",
+    )
+    wants_scopes = True
+
+    def check_scope(self, scope: Scope, checker: Checker) -> None:
+        if (
+            scope.kind == "class"
+            or dbflow.is_migration(checker, scope)
+            or dbflow.is_test_code(checker, scope)
+        ):
+            return
+        calls = dbflow.classified_calls(scope, checker)
+        if not any(
+            call.role == dbflow.WRITE or (call.role == dbflow.COMMIT and call.kind == db.SESSION)
+            for call in calls
+        ):
+            return
+        free = [call for call in calls if dbflow.enclosing_transaction(call.node, checker, scope) is None]
+        writes: list[ast.AST] = [call.node for call in free if call.role == dbflow.WRITE]
+        commits = [call for call in free if call.role == dbflow.COMMIT]
+        if any(call.kind == db.SESSION for call in commits):
+            writes.extend(_attribute_changes(scope))
+            writes.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
+        if self._check_intermediate_commits(writes, commits, checker):
+            return
+        self._check_autocommit_transfer(free, scope, checker)
+
+    # Commits between writes ---------------------------------------------------------------
+
+    def _check_intermediate_commits(
+        self, writes: list[ast.AST], commits: list[dbflow.DbCall], checker: Checker
+    ) -> bool:
+        for commit in commits:
+            commit_statement = dbflow.statement_of(commit.node)
+            if commit_statement is None:
+                continue
+            before = [write for write in writes if _follows(write, commit.node)]
+            if not before:
+                continue
+            following = _following_nodes(commit_statement, writes)
+            if not following:
+                continue
+            first, second = before[0], following[0]
+            if first is second or _guarded_apart(commit.node, second):
+                continue
+            last = following[-1]
+            source = checker.source
+            message = (
+                f"{_describe(first, checker)} and {_describe(second, checker)} are committed "
+                f"separately (commit on line {source.start(commit.node).line + 1}): if anything fails in "
+                "between, the first write stays without the second; commit once after both"
+            )
+            checker.report(
+                self,
+                first,
+                message,
+                fix=_remove_commits(first, last, commits, checker),
+                related=(
+                    checker.related("the commit between the writes", commit.node),
+                    checker.related("the write committed separately", second),
+                ),
+            )
+            return True
+        return False
+
+    # Transfers in autocommit --------------------------------------------------------------
+
+    def _check_autocommit_transfer(self, free: list[dbflow.DbCall], scope: Scope, checker: Checker) -> None:
+        autocommit_file = _file_sets_autocommit(checker)
+        candidates: list[tuple[dbflow.DbCall, str, ast.AST]] = []
+        for call in free:
+            if call.role != dbflow.WRITE:
+                continue
+            autocommit = (
+                call.library == "django"
+                or call.kind == db.ASYNCPG
+                or (autocommit_file and call.kind in db.DB_KINDS)
+            )
+            if not autocommit:
+                continue
+            found = _direction(call, scope, checker)
+            if found is not None:
+                candidates.append((call, *found))
+        for index, (first, first_direction, anchor) in enumerate(candidates):
+            for second, second_direction, _ in candidates[index + 1 :]:
+                if first_direction == second_direction or not _follows(first.node, second.node):
+                    continue
+                if _same_target(first, second, checker):
+                    continue
+                scope_name = (
+                    "outside `transaction.atomic()`"
+                    if first.library == "django"
+                    else "outside `conn.transaction()`"
+                    if first.kind == db.ASYNCPG
+                    else "in autocommit mode"
+                )
+                message = (
+                    f"{_describe(first.node, checker)} and {_describe(second.node, checker)} move a "
+                    f"value from one row to another but each commits on its own ({scope_name}): a failure in "
+                    "between leaves the amounts wrong; run both in one transaction"
+                )
+                checker.report(
+                    self,
+                    first.node,
+                    message,
+                    fix=_wrap_in_transaction(first, second, anchor, scope, checker),
+                    related=(checker.related("the other half of the transfer", second.node),),
+                )
+                return
+
+
+def _attribute_changes(scope: Scope) -> list[ast.AST]:
+    """``account.balance -= amount``: changes a SQLAlchemy session writes at the next flush."""
+    found: list[ast.AST] = []
+    for node in scope.of(ast.AugAssign):
+        assert isinstance(node, ast.AugAssign)
+        target = node.target
+        if (
+            isinstance(node.op, (ast.Add, ast.Sub))
+            and isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id not in ("self", "cls")
+        ):
+            found.append(node)
+    return found
+
+
+def _guarded_apart(commit: ast.AST, second: ast.AST) -> bool:
+    """``try: add(a); commit() except IntegrityError: rollback()`` then another such block:
+    each write is its own unit on purpose, with its own failure handling."""
+    for ancestor in Checker.ancestors(commit):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        if (
+            isinstance(ancestor, ast.Try)
+            and ancestor.handlers
+            and any(dbflow.contains(statement, commit) for statement in ancestor.body)
+        ):
+            return not dbflow.contains(ancestor, second)
+    return False
+
+
+def _follows(first: ast.AST, second: ast.AST) -> bool:
+    """Whether ``second`` can run after ``first`` on one path through the function."""
+    statement = dbflow.statement_of(first)
+    if statement is None:
+        return False
+    return any(event == "stmt" and dbflow.contains(node, second) for event, node in dbflow.after(statement))
+
+
+def _following_nodes(statement: ast.stmt, nodes: list[ast.AST]) -> list[ast.AST]:
+    following = [node for event, node in dbflow.after(statement) if event == "stmt"]
+    return [node for node in nodes if any(dbflow.contains(container, node) for container in following)]
+
+
+def _file_sets_autocommit(checker: Checker) -> bool:
+    cached = checker.module_scope.state.get("pf009.autocommit")
+    if cached is None:
+        cached = False
+        for node in ast.walk(checker.tree):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Attribute) and target.attr == db.AUTOCOMMIT_ATTRIBUTE
+                for target in node.targets
+            ):
+                cached = cached or (isinstance(node.value, ast.Constant) and node.value.value is True)
+            elif isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if (
+                        keyword.arg in db.AUTOCOMMIT_KEYWORDS
+                        and isinstance(keyword.value, ast.Constant)
+                        and keyword.value.value is db.AUTOCOMMIT_KEYWORDS[keyword.arg]
+                    ):
+                        cached = True
+        checker.module_scope.state["pf009.autocommit"] = cached
+    return bool(cached)
+
+
+def _direction(call: dbflow.DbCall, scope: Scope, checker: Checker) -> tuple[str, ast.AST] | None:
+    """``-`` for a write that takes from a row, ``+`` for one that adds to a row, with the
+    node where the write starts (the attribute change before a ``save()``)."""
+    if call.sql is not None:
+        sign = dbflow.sql_direction(call.sql)
+        return (sign, call.node) if sign is not None else None
+    node = call.node
+    if call.library != "django":
+        return None
+    if call.method in ("update", "aupdate"):
+        for keyword in node.keywords:
+            value = keyword.value
+            if (
+                isinstance(value, ast.BinOp)
+                and isinstance(value.op, (ast.Add, ast.Sub))
+                and isinstance(value.left, ast.Call)
+                and checker.qualified_name(value.left.func, scope) in db.DJANGO_F
+            ):
+                return ("-" if isinstance(value.op, ast.Sub) else "+"), node
+        return None
+    receiver = call.receiver
+    if call.method not in ("save", "asave") or not isinstance(receiver, ast.Name):
+        return None
+    found: tuple[str, ast.AST] | None = None
+    limit = (node.lineno, node.col_offset)
+    changes = sorted(scope.of(ast.AugAssign) + scope.of(ast.Assign), key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
+    for change in changes:
+        if (change.lineno, change.col_offset) >= limit:  # type: ignore[attr-defined]
+            continue
+        sign = _change_direction(change, receiver.id)
+        if sign is not None and _follows(change, node):
+            found = (sign, change)
+    return found
+
+
+def _change_direction(change: ast.AST, name: str) -> str | None:
+    if isinstance(change, ast.AugAssign):
+        target, op = change.target, change.op
+    elif isinstance(change, ast.Assign) and len(change.targets) == 1 and isinstance(change.value, ast.BinOp):
+        target, op = change.targets[0], change.value.op
+    else:
+        return None
+    if not (
+        isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == name
+    ):
+        return None
+    if isinstance(op, ast.Sub):
+        return "-"
+    if isinstance(op, ast.Add):
+        return "+"
+    return None
+
+
+def _same_target(first: dbflow.DbCall, second: dbflow.DbCall, checker: Checker) -> bool:
+    """Two saves of the same object change one row, not two."""
+    first_receiver, second_receiver = first.receiver, second.receiver
+    return (
+        first.method in ("save", "asave")
+        and isinstance(first_receiver, ast.Name)
+        and isinstance(second_receiver, ast.Name)
+        and first_receiver.id == second_receiver.id
+    )
+
+
+def _remove_commits(
+    first: ast.AST, last: ast.AST, commits: list[dbflow.DbCall], checker: Checker
+) -> Fix | None:
+    """Drop the commits between the first and the last write, keeping a later one."""
+    last_statement = dbflow.statement_of(last)
+    if last_statement is None or not _following_nodes(last_statement, [c.node for c in commits]):
+        return None
+    source = checker.source
+    edits: list[Edit] = []
+    for commit in commits:
+        if not (_follows(first, commit.node) and _follows(commit.node, last)):
+            continue
+        func = commit.node.func
+        if commit.kind == db.SESSION and isinstance(func, ast.Attribute):
+            end = source.end(func)
+            start = Position(end.line, end.column - len(func.attr))
+            edits.append(Edit(Range(start, end), db.FLUSH_METHOD))
+            continue
+        statement = dbflow.statement_of(commit.node)
+        if not isinstance(statement, ast.Expr):
+            return None
+        span = dbflow.whole_lines(statement, source)
+        found = dbflow.block_of(statement)
+        if span is None or found is None:
+            return None
+        if len(found[2]) == 1:
+            start = source.start(statement)
+            edits.append(Edit(Range(start, source.end(statement)), "pass"))
+        else:
+            edits.append(dbflow.delete_lines(source, *span))
+    if not edits:
+        return None
+    return Fix("Commit once, after the last write", tuple(edits), Applicability.UNSAFE)
+
+
+def _wrap_in_transaction(
+    first: dbflow.DbCall, second: dbflow.DbCall, anchor: ast.AST, scope: Scope, checker: Checker
+) -> Fix | None:
+    source = checker.source
+    header: str | None = None
+    extra: list[Edit] = []
+    if first.library == "django" and second.library == "django":
+        local = _local_name_for(checker, "django.db.transaction")
+        if local is None:
+            local = "transaction"
+            if "transaction" in checker.module_defined or checker.resolve_name("transaction", scope):
+                return None
+            extra.append(_import_edit(checker, "from django.db import transaction"))
+        header = f"with {local}.atomic():"
+    elif first.kind == db.ASYNCPG and second.kind == db.ASYNCPG:
+        receiver, other = first.receiver, second.receiver
+        if receiver is None or other is None:
+            return None
+        text = source.segment(receiver)
+        if text != source.segment(other) or "pool" in text.lower():
+            return None
+        header = f"async with {text}.transaction():"
+    if header is None:
+        return None
+    span = _common_block_span(anchor, second.node)
+    if span is None:
+        return None
+    start_statement, end_statement = span
+    start_lines = dbflow.whole_lines(start_statement, source)
+    end_lines = dbflow.whole_lines(end_statement, source)
+    if start_lines is None or end_lines is None:
+        return None
+    first_line, last_line = start_lines[0], end_lines[1]
+    indent = source.indentation_of_line(first_line)
+    inside_strings = _string_interior_lines(scope.node)
+    lines = [indent + header]
+    for index in range(first_line, last_line + 1):
+        text = source.line(index)
+        lines.append(text if index + 1 in inside_strings or not text.strip() else "    " + text)
+    replacement = source.newline.join(lines) + source.newline
+    edit = Edit(
+        Range(dbflow.line_start(source, first_line), dbflow.line_start(source, last_line + 1)), replacement
+    )
+    return Fix(f"Wrap the writes in `{header[:-1]}`", (*extra, edit), Applicability.UNSAFE)
+
+
+def _common_block_span(first: ast.AST, second: ast.AST) -> tuple[ast.stmt, ast.stmt] | None:
+    statement = dbflow.statement_of(first)
+    while statement is not None:
+        found = dbflow.block_of(statement)
+        if found is None:
+            return None
+        block = found[2]
+        index = next(i for i, item in enumerate(block) if item is statement)
+        for later in block[index:]:
+            if dbflow.contains(later, second):
+                return statement, later
+        parent = getattr(statement, "pf_parent", None)
+        statement = parent if isinstance(parent, ast.stmt) else None
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return None
+    return None
+
+
+def _string_interior_lines(root: ast.AST) -> set[int]:
+    """1-based lines that start inside a multi-line string: re-indenting them would change it."""
+    lines: set[int] = set()
+    for node in ast.walk(root):
+        if (
+            isinstance(node, (ast.Constant, ast.JoinedStr))
+            and node.end_lineno
+            and node.end_lineno > node.lineno
+        ):
+            lines.update(range(node.lineno + 1, node.end_lineno + 1))
+    return lines
+
+
+def _local_name_for(checker: Checker, qualified: str) -> str | None:
+    for local, target in checker.module_scope.imports.items():
+        if target == qualified:
+            return local
+    return None
+
+
+def _import_edit(checker: Checker, statement: str) -> Edit:
+    body = checker.tree.body
+    imports = [node for node in body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    source = checker.source
+    if imports:
+        line = source.end(imports[-1]).line
+        return dbflow.insert_after_line(source, line, statement + source.newline)
+    position = Position(0, 0)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        return dbflow.insert_after_line(source, source.end(body[0]).line, statement + source.newline)
+    return Edit(Range(position, position), statement + source.newline)
+
+
+def _describe(node: ast.AST, checker: Checker) -> str:
+    """``UPDATE accounts`` for a SQL write, the code itself for the others."""
+    if isinstance(node, ast.Call) and node.args:
+        scope = checker.module_scope
+        text = (
+            dbflow.sql_text(node.args[0], checker, scope) if isinstance(node.args[0], ast.Constant) else None
+        )
+        if text is not None:
+            match = _SQL_TARGET.match(text)
+            if match is not None:
+                return f"`{' '.join(match.group(1).split()).upper()} {match.group(2)}`"
+    if isinstance(node, ast.Call):
+        return f"`{dbflow.describe_call(node, checker.source.segment)}`"
+    return f"`{_short(checker.source.segment(node))}`"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
