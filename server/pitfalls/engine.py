@@ -538,6 +538,10 @@ class Walker:
                 rule.check_scope(scope, checker)
             except Exception as error:
                 self._fail(rule, error)
+        # A scope's checks can cost more than thousands of node visits (the module
+        # scope's run over every node of the file), so the budget is checked here too.
+        if self.deadline is not None and self.scope_rules and time.perf_counter() > self.deadline:
+            raise AnalysisTimeout
         if scope.parent is not None:
             checker.scope = scope.parent
 
