@@ -80,6 +80,11 @@ LOCALE_ATTRIBUTES: frozenset[str] = frozenset(
 )
 """Attributes of a request (or similar) that carry the user's language."""
 
+SETTINGS_RECEIVERS: frozenset[str] = frozenset(
+    {"settings", "conf", "config", "app_settings", "django_settings"}
+)
+"""Receivers whose ``LANGUAGE_CODE`` is the site's default language, not the user's."""
+
 LOCALE_HEADER_STRINGS: frozenset[str] = frozenset({"accept-language", "http_accept_language"})
 """Header names (compared lower-case) that carry the user's language."""
 
