@@ -114,7 +114,8 @@ class Binding:
     """One place where a scope gives a name a value.
 
     ``kind``: ``assign`` (replaces the value), ``add`` (adds to it: ``+=``,
-    ``parts.append``, ``d[k] = v``), ``iterate`` (a loop target), ``with``, ``walrus``,
+    ``parts.append``, ``d[k] = v``), ``written`` (the file it names was written:
+    ``upload.save(path)``), ``iterate`` (a loop target), ``with``, ``walrus``,
     ``opaque`` (import, ``except ... as``, nested ``def``), ``guard`` (an allow-list or
     validation check that cleans the name below it) and ``guard-body`` (cleans it inside
     an ``if x in ALLOWED:`` block).
@@ -192,10 +193,14 @@ class TaintTracker:
         scope: Scope,
         *,
         sanitizers: Iterable[str] = (),
+        file_contents: bool = False,
     ) -> None:
         self.checker = checker
         self.scope = scope
         self.sanitizers = frozenset(sanitizers)
+        self.file_contents = file_contents
+        """Whether a path written with untrusted data (``upload.save(path)``) counts as
+        untrusted: yes for what is read from it, no for the path text itself."""
         self._memo: dict[int, Taint] = {}
         self._active: set[int] = set()
         self._depth = 0
@@ -282,13 +287,18 @@ class TaintTracker:
         return CLEAN
 
     def _taint_JoinedStr(self, node: ast.JoinedStr) -> Taint:
+        # A value at the very start is the command (or template) itself, as in
+        # ``f"{cmd} >{log}"``: pasting text after it is not interpolating data into it.
         parts = []
-        for value in node.values:
+        building = False
+        for index, value in enumerate(node.values):
             if isinstance(value, ast.FormattedValue):
                 if _numeric_format_spec(value):
                     continue
-                parts.append(self.taint_of(value.value))
-        return combine(parts, building=True)
+                taint = self.taint_of(value.value)
+                parts.append(taint)
+                building = building or (index > 0 and not taint.is_clean)
+        return combine(parts, building=building)
 
     def _taint_FormattedValue(self, node: ast.FormattedValue) -> Taint:
         return self.taint_of(node.value)
@@ -297,14 +307,19 @@ class TaintTracker:
         if isinstance(node.op, ast.Mod) and _is_string_constant(node.left):
             numeric = _printf_numeric_positions(node.left.value)  # type: ignore[attr-defined]
             values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-            parts = [
-                self.taint_of(value)
-                for index, value in enumerate(values)
-                if not (numeric is not None and index < len(numeric) and numeric[index])
-            ]
-            return combine(parts, building=True)
-        parts = [self.taint_of(node.left), self.taint_of(node.right)]
-        return combine(parts, building=isinstance(node.op, (ast.Add, ast.Mod)))
+            leading = 0 if node.left.value[:1] in ("%", b"%") else -1  # type: ignore[attr-defined]
+            parts = []
+            building = False
+            for index, value in enumerate(values):
+                if numeric is not None and index < len(numeric) and numeric[index]:
+                    continue
+                taint = self.taint_of(value)
+                parts.append(taint)
+                building = building or (index != leading and not taint.is_clean)
+            return combine(parts, building=building)
+        left, right = self.taint_of(node.left), self.taint_of(node.right)
+        building = isinstance(node.op, (ast.Add, ast.Mod)) and not right.is_clean
+        return combine((left, right), building=building)
 
     def _taint_BoolOp(self, node: ast.BoolOp) -> Taint:
         return combine(self.taint_of(value) for value in node.values)
@@ -421,8 +436,9 @@ class TaintTracker:
         if method in tables.CLEANING_METHODS:
             return CLEAN
         if method in tables.STRING_BUILDING_METHODS:
-            parts = [self.taint_of(receiver), *self._argument_taints(node)]
-            return combine(parts, building=True)
+            arguments = self._argument_taints(node)
+            building = any(not taint.is_clean for taint in arguments)
+            return combine([self.taint_of(receiver), *arguments], building=building)
         base = self.taint_of(receiver)
         if base.is_untrusted:
             return base
@@ -602,7 +618,7 @@ class TaintTracker:
         reaching: list[Binding] = []
         parameter_reaches = has_parameter
         for binding in before:
-            if binding.kind == "add":
+            if binding.kind in ("add", "written"):
                 reaching.append(binding)
             elif binding.kind in ("guard", "guard-body"):
                 # The allow-list must itself be constant: ``x not in request.args`` cleans nothing.
@@ -620,6 +636,8 @@ class TaintTracker:
 
     def _binding_taint(self, binding: Binding, scope: Scope) -> Taint:
         if binding.kind in ("guard", "guard-body"):
+            return CLEAN
+        if binding.kind == "written" and not self.file_contents:
             return CLEAN
         if binding.kind == "opaque":
             return (
@@ -643,7 +661,9 @@ class TaintTracker:
     def _tracker_for(self, scope: Scope) -> TaintTracker:
         tracker = self._other_trackers.get(id(scope))
         if tracker is None:
-            tracker = TaintTracker(self.checker, scope, sanitizers=self.sanitizers)
+            tracker = TaintTracker(
+                self.checker, scope, sanitizers=self.sanitizers, file_contents=self.file_contents
+            )
             self._other_trackers[id(scope)] = tracker
         return tracker
 
@@ -816,6 +836,13 @@ class TaintTracker:
                 add(func.value.id, []).append(
                     Binding("add", _end_point(node), _enclosing_statement(node), value)
                 )
+            if isinstance(func, ast.Attribute) and func.attr in tables.WRITING_METHODS:
+                written: ast.expr = ast.Tuple(elts=[func.value, *node.args], ctx=ast.Load())
+                for argument in node.args:
+                    if isinstance(argument, ast.Name):
+                        add(argument.id, []).append(
+                            Binding("written", _end_point(node), _enclosing_statement(node), written)
+                        )
         elif node_type in (ast.Import, ast.ImportFrom):
             assert isinstance(node, (ast.Import, ast.ImportFrom))
             for alias in node.names:

@@ -385,7 +385,12 @@ CLEANING_CALLS: frozenset[str] = frozenset(
         "marshal.dumps",
         "tempfile.mkdtemp",
         "tempfile.mkstemp",
+        "tempfile.mktemp",
         "tempfile.gettempdir",
+        "tempfile.NamedTemporaryFile",
+        "tempfile.TemporaryFile",
+        "tempfile.SpooledTemporaryFile",
+        "tempfile.TemporaryDirectory",
         "secrets.token_hex",
         "secrets.token_urlsafe",
         "os.getpid",
@@ -516,6 +521,7 @@ PROPAGATING_CALLS: frozenset[str] = frozenset(
         "pathlib.PosixPath",
         "shelve.open",
         "textwrap.dedent",
+        "contextlib.closing",
         "string.Template",
     }
 )
@@ -528,6 +534,10 @@ CONSUMING_METHODS: frozenset[str] = frozenset(
     {"append", "extend", "insert", "update", "add", "appendleft", "extendleft", "setdefault", "write"}
 )
 """``parts.append(value)`` puts ``value`` into ``parts``: later reads of ``parts`` carry it."""
+
+WRITING_METHODS: frozenset[str] = frozenset({"save", "save_as", "download_file", "download_fileobj"})
+"""``upload.save(path)``, ``storage.save(name, content)``: the file named by the arguments
+now holds the receiver's (and the other arguments') data, so a later ``open(path)`` reads it."""
 
 
 # Sinks ---------------------------------------------------------------------------------

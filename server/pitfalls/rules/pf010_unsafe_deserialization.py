@@ -119,7 +119,7 @@ objects stops loading.""",
             if data is None:
                 continue
             if tracker is None:
-                tracker = TaintTracker(checker, scope)
+                tracker = TaintTracker(checker, scope, file_contents=True)
             taint = tracker.taint_of(data)
             if not taint.is_untrusted:
                 continue
