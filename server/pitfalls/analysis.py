@@ -14,7 +14,7 @@ from pitfalls.config import Settings
 from pitfalls.engine import AnalysisTimeout, Checker, RuleFailure, Walker, position_of_syntax_error
 from pitfalls.model import Finding, Position, Range, Severity, TypeQuestion
 from pitfalls.rules import RULES
-from pitfalls.source import DecodeError, SourceFile, decode_source
+from pitfalls.source import BOM, DecodeError, SourceFile, decode_source
 from pitfalls.suppression import ignores_whole_file, is_suppressed
 
 ANALYSIS_ERROR = "PF000"
@@ -100,10 +100,17 @@ def analyze_source(
         return AnalysisResult([], text=text)
     filename = str(path) if path is not None else "<unsaved>"
     started = time.perf_counter()
+    # A client may send the byte order mark that editors usually hide; the parser
+    # rejects it, and SourceFile counts line 0's columns from after it.
+    has_bom = text.startswith(BOM)
     try:
-        tree = parse(text, filename)
+        tree = parse(text[1:] if has_bom else text, filename)
     except SyntaxError as error:
-        range_ = _nul_range(text, source) or position_of_syntax_error(error, source)
+        range_ = _nul_range(text, source)
+        if range_ is None:
+            range_ = position_of_syntax_error(error, SourceFile(text[1:]) if has_bom else source)
+            if has_bom and range_.start.line == 0:
+                range_ = Range.of(0, range_.start.column + 1, 0, range_.end.column + 1)
         hint = syntax_hint(source.line(range_.start.line))
         message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION}{hint})"
         return _finish([analysis_error(message, range_)], [], source, codes, settings)

@@ -18,6 +18,7 @@ from functools import cached_property
 from pitfalls.model import Position, Range
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+BOM = "\ufeff"
 
 
 class DecodeError(Exception):
@@ -111,6 +112,9 @@ class SourceFile:
         text = self.line(line_index)
         if text.isascii():
             return byte_column
+        if line_index == 0 and text.startswith(BOM):
+            # The text was parsed without its byte order mark; columns count from after it.
+            return 1 + len(text[1:].encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
         return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
 
     def node_range(self, node: ast.AST) -> Range:
