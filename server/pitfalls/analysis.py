@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import re
 import sys
 import time
@@ -243,5 +244,16 @@ def analyze_file(path: Path, settings: Settings | None = None, infer_types: bool
 
 
 def _looks_like_text(data: bytes) -> bool:
+    """Text with a stray NUL (reported where it is) rather than a binary file: few NULs,
+    and the rest decodes. Binaries (images, ``.pyc``) have bytes that are not UTF-8."""
     sample = data[:8192]
-    return sample.count(b"\0") * 100 < len(sample)
+    if sample.count(b"\0") * 10 > len(sample):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        try:
+            decode_source(data)
+        except DecodeError:
+            return False
+    return True
