@@ -83,6 +83,7 @@ def run_driver(nvim: str, tmp_path: Path, server: list[str], timeout_ms: int = 1
         "file": str(source),
         "result": str(result),
         "python": sys.executable,
+        "start_timeout_ms": 20_000,
         "timeout_ms": timeout_ms,
         "init_options": {},
         "settings": {"pitfalls": {}},

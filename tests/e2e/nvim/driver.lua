@@ -124,12 +124,13 @@ local function start_server()
   if not client_id then
     fail('Neovim could not start the server %s', table.concat(spec.server, ' '))
   end
-  vim.wait(timeout, function() return report.server_exit or (client() and client().initialized) end, 20)
+  local start_timeout = spec.start_timeout_ms or 20000
+  vim.wait(start_timeout, function() return report.server_exit or (client() and client().initialized) end, 20)
   if report.server_exit then
     fail('the server exited with code %d before it was ready: %s (its stderr is in lsp.log)',
       report.server_exit.code, table.concat(spec.server, ' '))
   elseif not client().initialized then
-    fail('the server did not answer initialize within %d ms: %s', timeout, table.concat(spec.server, ' '))
+    fail('the server did not answer initialize within %d ms: %s', start_timeout, table.concat(spec.server, ' '))
   end
   report.offset_encoding = client().offset_encoding
   return 'position encoding ' .. client().offset_encoding
