@@ -1,0 +1,51 @@
+"""Runs the real command line tool or language server with test-only additions.
+
+``python harness.py server [ARGS]`` starts ``pitfalls.lsp`` over stdio with one more
+command, ``pitfalls.test.documentText``, that returns the server's copy of a document
+(so a test can compare it with the client's). ``python harness.py cli [ARGS]`` runs
+``pitfalls``. With ``PITFALLS_TEST_BREAK_RULE=PF012`` in the environment, that rule's
+checks raise, to prove a failing rule costs only its own findings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _break_rule(code: str) -> None:
+    from pitfalls.rules import RULES_BY_CODE
+
+    rule = RULES_BY_CODE[code]
+
+    def broken(*arguments: object) -> None:
+        raise RuntimeError(f"injected failure in {code}")
+
+    for name in ("visit", "check_scope"):
+        if hasattr(rule, name):
+            setattr(rule, name, broken)
+
+
+def main(argv: list[str]) -> int:
+    mode, *arguments = argv
+    broken = os.environ.get("PITFALLS_TEST_BREAK_RULE")
+    if broken:
+        _break_rule(broken)
+    if mode == "cli":
+        from pitfalls.cli import main as cli_main
+
+        sys.argv = ["pitfalls", *arguments]
+        return cli_main()
+    from pitfalls.lsp.cli import main as server_main
+    from pitfalls.lsp.server import SERVER
+
+    @SERVER.command("pitfalls.test.documentText")
+    def document_text(server: object, uri: str) -> str | None:
+        document = SERVER.documents.get(uri)
+        return document.text if document is not None else None
+
+    return server_main(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
