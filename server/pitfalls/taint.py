@@ -385,6 +385,13 @@ class TaintTracker:
                 return CLEAN
         if node.attr in tables.REQUEST_DATA_ATTRIBUTES and self.is_request_object(node.value):
             return self._source(node, "the request")
+        if (
+            node.attr in tables.MESSAGE_BODY_ATTRIBUTES
+            and isinstance(node.value, ast.Name)
+            and node.value.id in tables.MESSAGE_PARAMETER_NAMES
+            and self._parameter_for(node.value) is not None
+        ):
+            return self._source(node, "a queue message")
         base = self.taint_of(node.value)
         if base.is_untrusted or base.built:
             return base
@@ -474,11 +481,10 @@ class TaintTracker:
             return "the request"
         if method in tables.HANDLER_SELF_METHODS and isinstance(receiver, ast.Name) and receiver.id == "self":
             return "the request"
-        if (
-            method in tables.STREAM_READ_METHODS
-            and isinstance(receiver, ast.Name)
-            and receiver.id in tables.STREAM_READER_NAMES
-        ):
+        receiver_name = (
+            receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)
+        )
+        if method in tables.STREAM_READ_METHODS and receiver_name in tables.STREAM_READER_NAMES:
             return "a network peer"
         if method in tables.CACHE_READ_METHODS and self._is_cache(receiver):
             return "a shared cache"

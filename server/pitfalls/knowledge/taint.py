@@ -79,6 +79,12 @@ REQUEST_DATA_ATTRIBUTES: frozenset[str] = frozenset(
         "rel_url",
         "raw_path",
         "content",
+        # Bottle, Falcon, Pyramid
+        "forms",
+        "params",
+        "media",
+        "matchdict",
+        "json_body",
         # Tornado
         "arguments",
         "query_arguments",
@@ -108,6 +114,8 @@ REQUEST_DATA_METHODS: frozenset[str] = frozenset(
         "get_body_argument",
         "get_cookie",
         "get_secure_cookie",
+        "get_param",
+        "get_media",
     }
 )
 """Methods of a request object (or a Tornado handler's ``self``) that return client data."""
@@ -208,9 +216,15 @@ SOURCE_METHODS: frozenset[str] = frozenset(
 )
 """Methods that return bytes a remote peer sent, on any receiver."""
 
-STREAM_READER_NAMES: frozenset[str] = frozenset({"reader", "stream_reader"})
+STREAM_READER_NAMES: frozenset[str] = frozenset({"reader", "stream_reader", "rfile"})
 STREAM_READ_METHODS: frozenset[str] = frozenset({"read", "readline", "readexactly", "readuntil"})
-"""``reader.readline()`` in an asyncio stream handler ``handle(reader, writer)`` reads the peer."""
+"""``reader.readline()`` in an asyncio stream handler ``handle(reader, writer)``, and
+``self.rfile.readline()`` in a ``socketserver`` handler, read what the peer sent."""
+
+MESSAGE_PARAMETER_NAMES: frozenset[str] = frozenset({"message", "msg"})
+MESSAGE_BODY_ATTRIBUTES: frozenset[str] = frozenset({"body", "value", "data", "payload"})
+"""``message.body`` of a consumer callback's ``message`` parameter (aio-pika, SQS, Kafka
+records, Pub/Sub): the bytes the broker delivered."""
 
 CACHE_CLIENT_CONSTRUCTORS: frozenset[str] = frozenset(
     {
@@ -238,6 +252,7 @@ CACHE_CLIENT_CONSTRUCTORS: frozenset[str] = frozenset(
         "pylibmc.Client",
         "bmemcached.Client",
         "aiomcache.Client",
+        "django_redis.get_redis_connection",
     }
 )
 """Calls that create clients of shared caches: what other processes (and, through them,
