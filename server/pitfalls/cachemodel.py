@@ -18,6 +18,9 @@ from pitfalls.knowledge.caches import (
     CACHE_NAME_WORDS,
     CACHE_READ_METHODS,
     CACHE_WRITE_METHODS,
+    COLLECTION_METHODS,
+    COLLECTION_NOUNS,
+    COLLECTION_VERBS,
     EXPIRING_CONTAINER_CONSTRUCTORS,
     EXPIRY_KEYWORDS,
     EXPIRY_POSITION,
@@ -495,9 +498,11 @@ _DISPLAY_KINDS: dict[type[ast.AST], str] = {
 
 
 def mutable_value(
-    node: ast.expr | None, checker: Checker, function: ast.AST | None, depth: int = 0
+    node: ast.expr | None, checker: Checker, function: ast.AST | None, depth: int = 0, guess: bool = False
 ) -> Mutable | None:
-    """The mutable container an expression evaluates to, when the code shows it."""
+    """The mutable container an expression evaluates to, when the code shows it: a display,
+    a known constructor, or a function of this file that returns one. With ``guess``, also a
+    call whose name says it returns a collection (``fetch_categories()``, ``.fetchall()``)."""
     if node is None or depth > 3:
         return None
     kind = _DISPLAY_KINDS.get(type(node))
@@ -514,21 +519,48 @@ def mutable_value(
                 and _first_argument_nested(node.args[0], checker, function, depth)
             )
             return Mutable(kind, nested)
-        return None
+        return _call_result(node, checker, depth, guess)
+    if isinstance(node, ast.Await) and guess:
+        return mutable_value(node.value, checker, function, depth + 1, guess)
     if isinstance(node, ast.Name) and function is not None:
         values = assignments_in(function, node.id, before=node)
         if not values:
             return None
         values = [value for value in values if not _neutral(value)]
-        found = [mutable_value(value, checker, function, depth + 1) for value in values]
+        found = [mutable_value(value, checker, function, depth + 1, guess) for value in values]
         known = [item for item in found if item is not None]
         if not known or len(known) != len(found):
             return None
         return Mutable(known[0].kind, any(item.nested for item in known))
     if isinstance(node, ast.IfExp):
-        return mutable_value(node.body, checker, function, depth + 1) or mutable_value(
-            node.orelse, checker, function, depth + 1
+        return mutable_value(node.body, checker, function, depth + 1, guess) or mutable_value(
+            node.orelse, checker, function, depth + 1, guess
         )
+    return None
+
+
+def _call_result(call: ast.Call, checker: Checker, depth: int, guess: bool) -> Mutable | None:
+    definition = checker.module_functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if definition is not None and depth < 3:
+        for node in own_nodes(definition):
+            if isinstance(node, ast.Return) and node.value is not None:
+                found = mutable_value(node.value, checker, definition, depth + 1, guess)
+                if found is not None:
+                    return found
+        return None
+    if not guess:
+        return None
+    name = called_name(call.func) or ""
+    if not name or name[:1].isupper():
+        return None  # a class: an object, not a collection
+    if name in COLLECTION_METHODS:
+        return Mutable("collection", False)
+    words = sorted(identifier_words(name), key=name.lower().rfind)
+    if not words or words[0] not in COLLECTION_VERBS:
+        return None
+    last = words[-1]
+    if last in COLLECTION_NOUNS or (last.endswith("s") and not last.endswith(("ss", "us", "is"))):
+        return Mutable("collection", False)
     return None
 
 
@@ -578,7 +610,9 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
             if found is not None:
                 return found
     for value, function in container.stored_values:
-        found = mutable_value(value, checker, function)
+        if is_empty_container(value, checker):
+            continue  # ``d[k] = []`` to be filled by the caller: a registry, not a cached result
+        found = mutable_value(value, checker, function, guess=True)
         if found is not None:
             return found
     return None
@@ -602,3 +636,24 @@ def fills_on_miss(container_node: ast.expr, function: ast.AST) -> bool:
                 if isinstance(target, ast.Subscript) and same_expression(target.value, container_node):
                     stored = True
     return looked_up and stored
+
+
+def is_empty_container(node: ast.expr, checker: Checker) -> bool:
+    """``[]``, ``{}``, ``set()``, ``list()``, ``defaultdict(list)``: an empty container."""
+    if isinstance(node, (ast.List, ast.Set, ast.Tuple)):
+        return not node.elts
+    if isinstance(node, ast.Dict):
+        return not node.keys
+    if isinstance(node, ast.Call) and not node.keywords:
+        name = checker.qualified_name(node.func)
+        if name in (
+            "builtins.list",
+            "builtins.dict",
+            "builtins.set",
+            "collections.OrderedDict",
+            "collections.deque",
+        ):
+            return not node.args
+        if name == "collections.defaultdict":
+            return len(node.args) <= 1
+    return False

@@ -270,6 +270,9 @@ CHEAP_CALLS: frozenset[str] = frozenset(
         "pickle.dumps",
         "pickle.loads",
         "uuid.uuid4",
+        "os.path.getmtime",
+        "os.path.getctime",
+        "os.path.exists",
         *CLOCK_CALLS,
     }
 )
@@ -373,3 +376,32 @@ CHEAP_METHODS: frozenset[str] = frozenset(
     }
 )
 """Methods too cheap to be the recomputation (string formatting, dict views)."""
+
+COLLECTION_METHODS: frozenset[str] = frozenset(
+    {"all", "fetchall", "fetchmany", "values_list", "to_dict", "as_dict", "model_dump", "dict", "tolist"}
+)
+"""Methods that return a fresh list or dict (``query.all()``, ``cursor.fetchall()``)."""
+
+COLLECTION_VERBS: frozenset[str] = frozenset(
+    {
+        "get",
+        "fetch",
+        "load",
+        "read",
+        "list",
+        "query",
+        "find",
+        "build",
+        "compute",
+        "collect",
+        "select",
+        "parse",
+    }
+)
+"""First words of a function name that, with a plural last word (``fetch_categories``),
+say the function returns a collection."""
+
+COLLECTION_NOUNS: frozenset[str] = frozenset(
+    {"list", "dict", "map", "mapping", "table", "index", "tree", "config", "settings", "data", "rows"}
+)
+"""Last words of a function name that name a collection even without a plural."""

@@ -12,6 +12,7 @@ from pitfalls.cachemodel import (
     container_values_mutable,
     fills_on_miss,
     import_edit,
+    is_empty_container,
     mutable_value,
     own_nodes,
     same_expression,
@@ -269,7 +270,13 @@ def _name_from_cache(
                 entries = mutable_value(value.args[1], checker, function)
             return container, "the entry fetched from", entries
     for node in own_nodes(function):
-        if not isinstance(node, ast.Assign) or not same_expression(node.value, name):
+        if not isinstance(node, ast.Assign):
+            continue
+        if is_empty_container(node.value, checker) and any(
+            same_expression(target, name) for target in node.targets
+        ):
+            return None  # ``d = cache[k] = {}``: an entry handed out to be filled, as ``setdefault`` does
+        if not same_expression(node.value, name):
             continue
         for target in node.targets:
             if isinstance(target, ast.Subscript):
