@@ -373,7 +373,7 @@ class TaintTracker:
     def _taint_Subscript(self, node: ast.Subscript) -> Taint:
         base = self.taint_of(node.value)
         if base.level is Level.UNKNOWN and not base.built:
-            return Taint(Level.UNKNOWN, node)
+            return _unknown(node)
         return base
 
     def _taint_Attribute(self, node: ast.Attribute) -> Taint:
@@ -397,7 +397,7 @@ class TaintTracker:
             return base
         if base.is_clean and qualified is None:
             return CLEAN
-        return Taint(Level.UNKNOWN, node)
+        return _unknown(node)
 
     def _taint_Name(self, node: ast.Name) -> Taint:
         comprehension = self._comprehension_binding(node)
@@ -432,7 +432,7 @@ class TaintTracker:
             return combine(self._argument_taints(node))
         if isinstance(func, ast.Attribute):
             return self._method_call_taint(node, func, qualified)
-        return Taint(Level.UNKNOWN, node)
+        return _unknown(node)
 
     def _method_call_taint(self, node: ast.Call, func: ast.Attribute, qualified: str | None) -> Taint:
         method = func.attr
@@ -452,17 +452,17 @@ class TaintTracker:
         if base.is_clean:
             if qualified is not None:
                 # A function of an imported module that no table describes.
-                return Taint(Level.UNKNOWN, node)
+                return _unknown(node)
             if _is_string_expression(receiver):
                 return combine(self._argument_taints(node))
             return (
                 CLEAN
                 if method in ("get", "pop", "setdefault", "copy", "keys", "values", "items")
-                else (Taint(Level.UNKNOWN, node))
+                else (_unknown(node))
             )
         if base.built:
             return base
-        return Taint(Level.UNKNOWN, node)
+        return _unknown(node)
 
     def _argument_taints(self, node: ast.Call) -> list[Taint]:
         taints = [self.taint_of(argument) for argument in node.args]
@@ -608,7 +608,7 @@ class TaintTracker:
                 return CLEAN
         if node.id in tables.PROGRAM_CONSTANTS:
             return CLEAN
-        return Taint(Level.UNKNOWN, node)
+        return _unknown(node)
 
     def _reaching(
         self, bindings: list[Binding], use: ast.AST, has_parameter: bool
@@ -717,7 +717,7 @@ class TaintTracker:
 
     def _parameter_taint(self, parameter: ast.arg, scope: Scope) -> Taint:
         function = scope.node
-        unknown = Taint(Level.UNKNOWN, parameter)
+        unknown = _unknown(parameter)
         if self._annotation_in(parameter.annotation, tables.NUMERIC_ANNOTATIONS):
             return CLEAN
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -890,6 +890,32 @@ class TaintTracker:
 
 
 # Helpers ------------------------------------------------------------------------------
+
+
+def _unknown(node: ast.AST) -> Taint:
+    """A value of unknown origin, unless its name says it is a number (``pid``, ``port``,
+    ``self.get_http_port()``): no one puts shell syntax in a port number."""
+    name = _terminal_name(node)
+    if name is not None:
+        lowered = name.lower()
+        if lowered in tables.NUMERIC_NAMES or lowered.endswith(tables.NUMERIC_NAME_SUFFIXES):
+            return CLEAN
+    return Taint(Level.UNKNOWN, node)
+
+
+def _terminal_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.arg):
+        return node.arg
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call):
+        name = _terminal_name(node.func)
+        if name is not None and name.startswith("get_"):
+            return name[4:]
+        return name
+    return None
 
 
 def _widen_source(node: ast.AST) -> ast.AST:

@@ -174,6 +174,34 @@ NUMERIC_ANNOTATIONS: frozenset[str] = frozenset(
 """A parameter annotated with these holds a number, a UUID or a date (FastAPI and Flask
 ``<int:id>`` converters enforce it for handlers): no shell text fits in it."""
 
+NUMERIC_NAMES: frozenset[str] = frozenset(
+    {
+        "pid",
+        "ppid",
+        "port",
+        "uid",
+        "gid",
+        "signum",
+        "signal_number",
+        "lineno",
+        "line_number",
+        "linenum",
+        "line",
+        "timeout",
+        "retries",
+        "jobs",
+        "workers",
+        "concurrency",
+        "count",
+        "width",
+        "height",
+        "verbosity",
+    }
+)
+NUMERIC_NAME_SUFFIXES: tuple[str, ...] = ("_pid", "_port", "_count", "_timeout", "_size", "_num", "_number")
+"""Names of values that are numbers by convention (``pid``, ``http_port``). A value of
+unknown origin with such a name is not reported as possible shell text."""
+
 DJANGO_MODULE_PREFIXES: tuple[str, ...] = ("django", "rest_framework")
 """A module importing these makes ``def view(request, slug)`` a view: its other
 parameters come from the URL."""
