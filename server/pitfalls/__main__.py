@@ -1,5 +1,9 @@
 import sys
 
-from pitfalls.cli import main
+from pitfalls.startup import forget_working_directory
+
+forget_working_directory()
+
+from pitfalls.cli import main  # noqa: E402 - only once the working directory is off sys.path
 
 sys.exit(main())
