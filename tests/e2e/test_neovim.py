@@ -51,7 +51,7 @@ FIXES = [
 # Quick fixes the server offers that do not fix the code (Lua patterns of their titles).
 NOT_FIXES = ["^Ignore PF%d+ on this line", "^Open video"]
 TYPED = {
-    "keys": 'Go<CR>0<C-d>def audit(event, note="✅ vu", seen={}):<CR>    return seen<Esc>',
+    "keys": 'Go<CR>0<C-d>def audit(event, note="🧾 reçu", seen={}):<CR>    return seen<Esc>',
     "expect": {"code": "PF001", "on": "def audit(", "text": "{}"},
 }
 
