@@ -504,7 +504,48 @@ class TaintTracker:
         lowered = last.lower()
         if any(word in lowered for word in tables.CACHE_RECEIVER_WORDS):
             return True
+        if (
+            isinstance(receiver, ast.Attribute)
+            and isinstance(receiver.value, ast.Name)
+            and receiver.value.id == "self"
+        ):
+            return self._self_attribute_constructed_by(receiver.attr, tables.CACHE_CLIENT_CONSTRUCTORS)
         return self._constructed_by(receiver, tables.CACHE_CLIENT_CONSTRUCTORS)
+
+    def _self_attribute_constructed_by(self, attribute: str, constructors: frozenset[str]) -> bool:
+        """Whether a method of the enclosing class sets ``self.<attribute>`` to an object
+        made by one of ``constructors`` (``self.client = redis.Redis()`` in ``__init__``)."""
+        scope: Scope | None = self.scope
+        while scope is not None and scope.kind != "class":
+            scope = scope.parent
+        if scope is None:
+            return False
+        cache = scope.state.setdefault("taint.self_constructors", {})
+        assert isinstance(cache, dict)
+        if attribute not in cache:
+            cache[attribute] = self._find_self_assignment(scope.node, attribute, constructors)
+        return bool(cache[attribute])
+
+    def _find_self_assignment(
+        self, class_node: ast.AST, attribute: str, constructors: frozenset[str]
+    ) -> bool:
+        for method in getattr(class_node, "body", ()):
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for statement in ast.walk(method):
+                if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
+                    continue
+                for target in statement.targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and target.attr == attribute
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                        and self.checker.qualified_name(statement.value.func, self.checker.module_scope)
+                        in constructors
+                    ):
+                        return True
+        return False
 
     def _constructed_by(self, receiver: ast.expr, constructors: frozenset[str]) -> bool:
         """Whether a name holds an object made by one of ``constructors`` (``r = redis.Redis()``)."""
@@ -661,6 +702,13 @@ class TaintTracker:
             and tracker._constructed_by(value, tables.CONSUMER_CONSTRUCTORS)
         ):
             return tracker._source(value, "a queue message")
+        if (
+            binding.kind == "iterate"
+            and isinstance(value, ast.Name)
+            and value.id in tables.WEBSOCKET_PARAMETER_NAMES
+            and tracker._parameter_for(value) is not None
+        ):
+            return tracker._source(value, "a network peer")
         taint = tracker.taint_of(_value_at(value, binding.path))
         return taint.as_built() if binding.building else taint
 

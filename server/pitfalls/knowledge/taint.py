@@ -249,6 +249,9 @@ STREAM_READ_METHODS: frozenset[str] = frozenset({"read", "readline", "readexactl
 """``reader.readline()`` in an asyncio stream handler ``handle(reader, writer)``, and
 ``self.rfile.readline()`` in a ``socketserver`` handler, read what the peer sent."""
 
+WEBSOCKET_PARAMETER_NAMES: frozenset[str] = frozenset({"websocket", "ws"})
+"""``async for message in websocket:`` in a ``websockets`` handler yields what the peer sent."""
+
 MESSAGE_PARAMETER_NAMES: frozenset[str] = frozenset({"message", "msg"})
 MESSAGE_BODY_ATTRIBUTES: frozenset[str] = frozenset({"body", "value", "data", "payload"})
 """``message.body`` of a consumer callback's ``message`` parameter (aio-pika, SQS, Kafka
@@ -736,17 +739,15 @@ SAFE_YAML_LOADERS: frozenset[str] = frozenset(
         "yaml.CSafeLoader",
         "yaml.BaseLoader",
         "yaml.CBaseLoader",
-        "yaml.FullLoader",
-        "yaml.CFullLoader",
         "yaml.loader.SafeLoader",
         "yaml.cyaml.CSafeLoader",
         "SafeLoader",
         "CSafeLoader",
         "BaseLoader",
-        "FullLoader",
     }
 )
-"""YAML loaders that build only plain data (FullLoader stopped running code in PyYAML 5.4)."""
+"""YAML loaders that build only plain data. ``FullLoader`` is not among them: it still
+builds Python objects from tags, and older PyYAML releases ran code through it."""
 
 SAFE_YAML_LOADER_FIX = "SafeLoader"
 YAML_MODULE = "yaml"
