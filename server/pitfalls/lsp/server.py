@@ -453,6 +453,12 @@ SERVER = PitfallsLanguageServer()
 @SERVER.feature(types.INITIALIZE)
 def initialize(server: PitfallsLanguageServer, params: types.InitializeParams) -> None:
     server.update_client_settings(params.initialization_options)
+    if not server.pulls_diagnostics:
+        # Clients such as Neovim 0.10+ pull whenever the server offers it, and also show
+        # what is pushed: offering both would show every diagnostic twice. pygls builds
+        # the capabilities after this handler and leaves out a provider whose options
+        # are None.
+        server.protocol.fm.feature_options[types.TEXT_DOCUMENT_DIAGNOSTIC] = None
 
 
 @SERVER.feature(types.INITIALIZED)
