@@ -123,7 +123,7 @@ async def session(
         client.set_configuration(configuration)
     folders = folders or []
     try:
-        await client.initialize_session(
+        client.initialize_result = await client.initialize_session(  # type: ignore[attr-defined]
             types.InitializeParams(
                 capabilities=capabilities or vscode_capabilities(),
                 initialization_options=options if options is not None else {"debounce": 0},

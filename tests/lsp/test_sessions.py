@@ -17,6 +17,7 @@ from lsp_support import (
 )
 from lsprotocol import types
 from pygls.uris import from_fs_path
+from pytest_lsp import client_capabilities
 from test_diagnostics import PRICE_LINE, PRICES, SERVICE
 
 
@@ -75,6 +76,8 @@ async def test_pull_diagnostics_document_and_workspace(tmp_path: Path) -> None:
     (tmp_path / ".venv" / "vendored.py").write_text("def f(items=[]):\n    return items\n", encoding="utf-8")
     uri = from_fs_path(str(tmp_path / "open.py"))
     async with session(capabilities=pull_capabilities(), folders=[tmp_path]) as client:
+        provider = client.initialize_result.capabilities.diagnostic_provider
+        assert isinstance(provider, types.DiagnosticOptions) and provider.workspace_diagnostics
         open_document(client, uri, SERVICE)
         document = types.TextDocumentIdentifier(uri=uri)
         report = await client.text_document_diagnostic_async(
@@ -148,3 +151,13 @@ async def test_types_from_other_modules_refine_the_fast_pass(tmp_path: Path) -> 
     assert codes(refined.diagnostics) == ["PF002", "PF002"]
     assert sorted(d.range.start.character for d in refined.diagnostics) == [11, 25]
     assert mine[0].diagnostics == [] and all(item.version == 1 for item in mine)
+
+
+async def test_a_client_that_pulls_but_takes_no_refresh_gets_pushes_only(tmp_path: Path) -> None:
+    """Neovim 0.11 pulls whenever a server offers it but cannot be told to pull again
+    after a settings change; offered both, it shows every diagnostic twice."""
+    uri = from_fs_path(str(tmp_path / "service.py"))
+    async with session(capabilities=client_capabilities("neovim@0.11")) as client:
+        assert client.initialize_result.capabilities.diagnostic_provider is None
+        open_document(client, uri, SERVICE)
+        assert codes((await published(client, uri, 1)).diagnostics) == ["PF001", "PF002", "PF012"]
