@@ -19,6 +19,11 @@ def count_code_points_everywhere() -> None:
     positions.units_in = lambda text, encoding: len(text)
 
 
+def read_edits_in_code_points() -> None:
+    """Diagnostics right, but the editor's incremental edits applied at code point columns."""
+    positions.column_from_units = lambda line, units, encoding: min(units, len(line))
+
+
 def offer_no_quick_fixes() -> None:
     """Keep "Ignore" and "Open video", drop the actions that fix the code."""
     finding_actions = server._finding_actions
@@ -35,6 +40,7 @@ def offer_no_quick_fixes() -> None:
 
 BREAKAGES: dict[str, Callable[[], None]] = {
     "code-point-columns": count_code_points_everywhere,
+    "code-point-edits": read_edits_in_code_points,
     "no-quick-fixes": offer_no_quick_fixes,
 }
 

@@ -159,6 +159,8 @@ def test_neovim_shows_fixes_and_follows_edits(name: str, tmp_path: Path) -> None
     ("breakage", "symptom"),
     [
         ("code-point-columns", "PF001 expected at line"),
+        # The server's copy of the text goes wrong after the first fix: it cannot parse it.
+        ("code-point-edits", "Neovim shows [PF000"),
         ("no-quick-fixes", "no quick fix for PF002"),
     ],
 )
