@@ -334,3 +334,28 @@ def test_other_decorators_do_not_make_handlers() -> None:
             sink(name)
         """
     ) == [UNKNOWN, UNKNOWN]
+
+
+def test_messages_name_the_interpolated_value_not_the_leading_command() -> None:
+    results = taints(
+        """
+        def run(cmd, path):
+            sink("%s > '%s'" % (cmd, path))
+            sink(f"{cmd} {path}")
+            sink(cmd + " " + path)
+        """
+    )
+    assert [description for _, (*_rest, description) in sorted(results.items())] == ["`path` (line 2)"] * 3
+
+
+def test_conventions_for_constants_numbers_and_hand_quoting() -> None:
+    assert levels(
+        """
+        def run(self, pid, http_port, value, settings):
+            sink(f"kill {pid} {http_port}")
+            sink(f"install {self.INSTALLER} {settings.BACKUP_DIR}")
+            quoted = value.replace("'", "'\\"'\\"'")
+            sink(f"echo '{quoted}'")
+            sink(f"echo '{value}'")
+        """
+    ) == [CLEAN, CLEAN, CLEAN, UNKNOWN]

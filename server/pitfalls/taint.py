@@ -296,8 +296,12 @@ class TaintTracker:
                 if _numeric_format_spec(value):
                     continue
                 taint = self.taint_of(value.value)
-                parts.append(taint)
-                building = building or (index > 0 and not taint.is_clean)
+                if index == 0:
+                    parts.append(taint)
+                else:
+                    # Interpolated values first, so the message names one of them.
+                    parts.insert(0, taint)
+                    building = building or not taint.is_clean
         return combine(parts, building=building)
 
     def _taint_FormattedValue(self, node: ast.FormattedValue) -> Taint:
@@ -314,12 +318,15 @@ class TaintTracker:
                 if numeric is not None and index < len(numeric) and numeric[index]:
                     continue
                 taint = self.taint_of(value)
-                parts.append(taint)
-                building = building or (index != leading and not taint.is_clean)
+                if index == leading:
+                    parts.append(taint)
+                else:
+                    parts.insert(0, taint)
+                    building = building or not taint.is_clean
             return combine(parts, building=building)
         left, right = self.taint_of(node.left), self.taint_of(node.right)
         building = isinstance(node.op, (ast.Add, ast.Mod)) and not right.is_clean
-        return combine((left, right), building=building)
+        return combine((right, left), building=building)
 
     def _taint_BoolOp(self, node: ast.BoolOp) -> Taint:
         return combine(self.taint_of(value) for value in node.values)
@@ -443,9 +450,11 @@ class TaintTracker:
         if method in tables.CLEANING_METHODS:
             return CLEAN
         if method in tables.STRING_BUILDING_METHODS:
+            if method == "replace" and _escapes_single_quotes(node):
+                return CLEAN
             arguments = self._argument_taints(node)
             building = any(not taint.is_clean for taint in arguments)
-            return combine([self.taint_of(receiver), *arguments], building=building)
+            return combine([*arguments, self.taint_of(receiver)], building=building)
         base = self.taint_of(receiver)
         if base.is_untrusted:
             return base
@@ -948,7 +957,24 @@ def _unknown(node: ast.AST) -> Taint:
         lowered = name.lower()
         if lowered in tables.NUMERIC_NAMES or lowered.endswith(tables.NUMERIC_NAME_SUFFIXES):
             return CLEAN
+        if len(name) > 1 and name.isupper():
+            # ``self.INSTALLER``, ``settings.BACKUP_DIR``: constants by convention.
+            return CLEAN
     return Taint(Level.UNKNOWN, node)
+
+
+def _escapes_single_quotes(call: ast.Call) -> bool:
+    """``value.replace("'", "'\"'\"'")``: the usual hand-quoting for inside ``'...'``."""
+    if len(call.args) != 2:
+        return False
+    old, new = call.args
+    return (
+        isinstance(old, ast.Constant)
+        and old.value == "'"
+        and isinstance(new, ast.Constant)
+        and isinstance(new.value, str)
+        and new.value in ("'\"'\"'", "'\\''")
+    )
 
 
 def _terminal_name(node: ast.AST) -> str | None:
