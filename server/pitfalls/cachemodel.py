@@ -388,12 +388,10 @@ def container_for(node: ast.expr, checker: Checker, context: ast.AST) -> Contain
         if function is not None and assignments_in(function, node.id):
             return None
         return caches.containers.get((0, node.id))
-    if (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in ("self", "cls")
-    ):
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         owner = enclosing_class(context, checker)
+        if node.value.id not in ("self", "cls"):
+            owner = checker.module_classes.get(node.value.id)
         if owner is None:
             return None
         return caches.containers.get((id(owner), node.attr))

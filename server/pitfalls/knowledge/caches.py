@@ -270,6 +270,14 @@ CHEAP_CALLS: frozenset[str] = frozenset(
         "pickle.dumps",
         "pickle.loads",
         "uuid.uuid4",
+        "flask.jsonify",
+        "flask.make_response",
+        "flask.render_template",
+        "flask.render_template_string",
+        "django.http.JsonResponse",
+        "django.http.HttpResponse",
+        "django.shortcuts.render",
+        "django.template.loader.render_to_string",
         "os.path.getmtime",
         "os.path.getctime",
         "os.path.exists",
@@ -378,7 +386,18 @@ CHEAP_METHODS: frozenset[str] = frozenset(
 """Methods too cheap to be the recomputation (string formatting, dict views)."""
 
 COLLECTION_METHODS: frozenset[str] = frozenset(
-    {"all", "fetchall", "fetchmany", "values_list", "to_dict", "as_dict", "model_dump", "dict", "tolist"}
+    {
+        "all",
+        "fetchall",
+        "fetchmany",
+        "values_list",
+        "to_dict",
+        "as_dict",
+        "model_dump",
+        "dict",
+        "tolist",
+        "json",
+    }
 )
 """Methods that return a fresh list or dict (``query.all()``, ``cursor.fetchall()``)."""
 
@@ -405,3 +424,40 @@ COLLECTION_NOUNS: frozenset[str] = frozenset(
     {"list", "dict", "map", "mapping", "table", "index", "tree", "config", "settings", "data", "rows"}
 )
 """Last words of a function name that name a collection even without a plural."""
+
+TTL_MEMOIZERS: frozenset[str] = frozenset({"cachetools.func.ttl_cache", "cachetools.func.tlru_cache"})
+"""Memoizing decorators whose entries always expire."""
+
+CONTAINER_MEMOIZERS: frozenset[str] = frozenset({"cachetools.cached", "cachetools.cachedmethod"})
+"""Memoizing decorators that take the cache as their first argument (or ``cache=``): they
+expire entries when that cache does."""
+
+EXPIRY_MEMOIZERS: frozenset[str] = frozenset({"aiocache.cached", "aiocache.decorators.cached"})
+"""Memoizing decorators that expire entries when given a ``ttl``."""
+
+MEMOIZER_LOCK_KEYWORDS: frozenset[str] = frozenset({"lock", "condition"})
+"""Decorator options that serialise the refill (``cachetools.cached(..., lock=...)``)."""
+
+REMOTE_RECEIVER_WORDS: frozenset[str] = frozenset(
+    {
+        "session",
+        "client",
+        "requests",
+        "http",
+        "httpx",
+        "db",
+        "api",
+        "conn",
+        "connection",
+        "repo",
+        "repository",
+        "service",
+        "objects",
+        "query",
+        "s3",
+        "table",
+        "collection",
+        "cursor",
+    }
+)
+"""Words in a receiver's name that make ``.get(...)`` a remote call, not a dict lookup."""

@@ -11,6 +11,7 @@ from pitfalls.cachemodel import (
     called_name,
     container_for,
     identifier_words,
+    is_shared_cache,
     last_identifier,
     own_nodes,
     parameter_names,
@@ -24,12 +25,19 @@ from pitfalls.knowledge.caches import (
     CHEAP_CALLS,
     CHEAP_METHODS,
     CLOCK_CALLS,
+    CONTAINER_MEMOIZERS,
     EARLY_REFRESH_CALLS,
     EXPIRE_METHODS,
+    EXPIRING_CONTAINER_CONSTRUCTORS,
+    EXPIRY_MEMOIZERS,
     LOCK_METHODS,
     LOCK_NAME_WORDS,
+    MEMOIZER_LOCK_KEYWORDS,
     NX_KEYWORDS,
+    REMOTE_RECEIVER_WORDS,
+    SHARED_MEMOIZER_METHODS,
     SINGLE_FLIGHT_WORDS,
+    TTL_MEMOIZERS,
 )
 from pitfalls.model import Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -116,9 +124,37 @@ or probabilistic early expiration, avoids the miss altogether.""",
         nodes = sorted_own_nodes(function)
         if _function_guarded(function, nodes, checker):
             return
+        self._memoized_with_expiry(function, nodes, checker)
         self._shared_cache_refills(function, nodes, checker)
         self._expiring_container_refills(function, nodes, checker)
         self._hand_written_refresh(function, nodes, checker)
+
+    # Memoizing decorators with expiry --------------------------------------------------
+
+    def _memoized_with_expiry(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+    ) -> None:
+        for decorator in function.decorator_list:
+            if not _expiring_memoizer(decorator, checker):
+                continue
+            assert isinstance(decorator, ast.Call)
+            if any(keyword.arg in MEMOIZER_LOCK_KEYWORDS for keyword in decorator.keywords):
+                return
+            cost = None
+            for node in nodes:
+                if isinstance(node, ast.Return) and node.value is not None:
+                    cost = _expensive(node.value, function, checker, 0)
+                    if cost is not None:
+                        break
+            if cost is None:
+                return
+            message = (
+                f"When `{function.name}`'s cached result expires under load, every request that misses it "
+                f"reruns {cost} at once (a cache stampede on the backend); refresh it ahead of expiry or let "
+                "one request refill it behind a lock"
+            )
+            checker.report(self, decorator, message)
+            return
 
     # Shared caches ---------------------------------------------------------------------
 
@@ -235,7 +271,7 @@ or probabilistic early expiration, avoids the miss altogether.""",
         if any(_calls_any(check, EARLY_REFRESH_CALLS, checker) for check in checks):
             return
         for store in shared_stores:
-            if _reads_clock(store.value, clock_names, checker) or _under_lock(store, checker):
+            if _under_lock(store, checker):
                 continue
             if not _depends_on_check(store, checks, nodes, checker):
                 continue
@@ -252,6 +288,41 @@ or probabilistic early expiration, avoids the miss altogether.""",
 
 
 # Guards ---------------------------------------------------------------------------------------
+
+
+def _expiring_memoizer(decorator: ast.expr, checker: Checker) -> bool:
+    """A memoizing decorator call whose entries expire: ``@ttl_cache(...)``,
+    ``@cached(TTLCache(...))``, ``@cached(ttl=60)``, Flask-Caching's ``@cache.memoize(timeout=60)``."""
+    if not isinstance(decorator, ast.Call):
+        return False
+    name = checker.qualified_name(decorator.func, checker.module_scope)
+    if name in TTL_MEMOIZERS:
+        return True
+    if name in CONTAINER_MEMOIZERS:
+        cache = decorator.args[0] if decorator.args else None
+        for keyword in decorator.keywords:
+            if keyword.arg == "cache":
+                cache = keyword.value
+        if isinstance(cache, ast.Call):
+            return checker.qualified_name(cache.func, checker.module_scope) in EXPIRING_CONTAINER_CONSTRUCTORS
+        if isinstance(cache, ast.Name):
+            container = container_for(cache, checker, decorator)
+            return container is not None and container.expiring
+        return False
+    if name in EXPIRY_MEMOIZERS:
+        return any(keyword.arg == "ttl" and _truthy(keyword.value) for keyword in decorator.keywords)
+    func = decorator.func
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr in SHARED_MEMOIZER_METHODS
+        and is_shared_cache(func.value, checker)
+    ):
+        timeout = decorator.args[0] if decorator.args else None
+        for keyword in decorator.keywords:
+            if keyword.arg == "timeout":
+                timeout = keyword.value
+        return timeout is not None and _truthy(timeout)
+    return False
 
 
 def _function_guarded(
@@ -415,7 +486,12 @@ def _cheap_call(call: ast.Call, checker: Checker) -> bool:
     name = checker.qualified_name(call.func)
     if name in CHEAP_CALLS:
         return True
-    return isinstance(call.func, ast.Attribute) and call.func.attr in CHEAP_METHODS
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in CHEAP_METHODS:
+        return False
+    if call.func.attr == "get":
+        receiver = identifier_words(last_identifier(call.func.value) or "")
+        return not receiver & REMOTE_RECEIVER_WORDS
+    return True
 
 
 def _display(node: ast.expr) -> str:
