@@ -15,11 +15,13 @@ PITFALLS_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/.
 from __future__ import annotations
 
 import ast
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +73,7 @@ def _e2e_missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def vsix() -> Path:
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
     missing = _e2e_missing()
     if missing:
         pytest.skip(missing)
@@ -79,18 +81,25 @@ def vsix() -> Path:
     if given:
         return Path(given).resolve()
     version = json.loads((EXTENSION / "package.json").read_text(encoding="utf-8"))["version"]
-    built = subprocess.run(
-        ["npm", "run", "--silent", "package"],
-        cwd=EXTENSION,
-        env={**os.environ, "PITFALLS_BUNDLE_PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        timeout=PACKAGE_SECONDS,
-    )
     package = EXTENSION / f"pitfalls-{version}.vsix"
-    assert built.returncode == 0, f"npm run package failed:\n{built.stdout[-3000:]}\n{built.stderr[-3000:]}"
-    assert package.is_file(), f"npm run package made no {package.name}"
-    return package
+    private_copy = tmp_path_factory.mktemp("vsix") / package.name
+    # Test runs sharing a checkout would rebuild bundled/libs under each other's feet.
+    with (Path(tempfile.gettempdir()) / "pitfalls-vscode-package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = subprocess.run(
+            ["npm", "run", "--silent", "package"],
+            cwd=EXTENSION,
+            env={**os.environ, "PITFALLS_BUNDLE_PYTHON": sys.executable},
+            capture_output=True,
+            text=True,
+            timeout=PACKAGE_SECONDS,
+        )
+        assert built.returncode == 0, (
+            f"npm run package failed:\n{built.stdout[-3000:]}\n{built.stderr[-3000:]}"
+        )
+        assert package.is_file(), f"npm run package made no {package.name}"
+        shutil.copyfile(package, private_copy)
+    return private_copy
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +169,22 @@ def test_quick_fix_and_fix_all_reach_the_file(report: dict[str, Any]) -> None:
 def test_settings_change_reaches_the_running_server(report: dict[str, Any]) -> None:
     assert report["pf012BeforeIgnore"]
     assert not any("PF012" in row for row in report["problemsAfterIgnore"])
-    assert "Settings changed; sending them to the server" in report["log"]
-    assert report["log"].count("Starting the server") == 1  # no restart was needed
+    log = report["logAfterSettingsChange"]
+    assert 'sending them to the server: {"enable":true,"select":null,"ignore":["PF012"]' in log
+    assert log.count("Starting the server") == 1  # no restart was needed
     assert "Pitfalls" in report["statusBar"]
+
+
+def test_failures_are_reported_and_the_extension_recovers(report: dict[str, Any]) -> None:
+    notifications = {failure["name"]: failure["notification"] for failure in report["failures"]}
+    assert "/nonexistent/bin/python3 does not exist" in notifications["missing interpreter"]
+    assert "needs Python 3.10 or newer" in notifications["interpreter too old"]
+    assert "3.8.10" in notifications["interpreter too old"]
+    assert "did not start" in notifications["server fails to start"]
+    assert "/bin/false server --stdio" in notifications["server fails to start"]
+    # A server that never ran is not restarted in a loop behind the user's back.
+    assert "restarting it" not in report["log"]
+    assert report["recoveredStatusRunning"]
 
 
 def test_extension_unit_tests() -> None:

@@ -101,6 +101,7 @@ export class ServerManager implements Disposable {
         this.output.info(`${command.description}: ${[command.command, ...command.args].join(' ')}`);
 
         const folder = this.scope();
+        let wasRunning = false;
         const serverOptions: ServerOptions = {
             command: command.command,
             args: command.args,
@@ -117,7 +118,9 @@ export class ServerManager implements Disposable {
             initializationOptions: { [CONFIGURATION_SECTION]: toServerSettings(settings) },
             errorHandler: {
                 error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue, handled: true }),
-                closed: (): CloseHandlerResult => this.onServerClosed(),
+                // A server that never got running is reported once by startClient, not restarted.
+                closed: (): CloseHandlerResult =>
+                    wasRunning ? this.onServerClosed() : { action: CloseAction.DoNotRestart, handled: true },
             },
         };
         const client = new LanguageClient(SERVER_ID, SERVER_NAME, serverOptions, clientOptions);
@@ -125,6 +128,7 @@ export class ServerManager implements Disposable {
         client.onNotification(ShowMessageNotification.type, (params) => this.onServerMessage(params));
         client.onDidChangeState((change) => {
             if (change.newState === State.Running) {
+                wasRunning = true;
                 this.status.set(this.settings?.enable === false ? 'disabled' : 'running', command.description);
             } else if (change.newState === State.Stopped && this.status.current !== 'failed') {
                 this.status.set('stopped');

@@ -125,7 +125,7 @@ function extensionLog() {
         }
     };
     walk(logs);
-    return found.join('\n').split('\n').slice(-60).join('\n');
+    return found.join('\n');
 }
 
 let serverProcess;
@@ -281,9 +281,49 @@ try {
     writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'pitfalls.ignore': ['PF012'] }, null, 2));
     await waitFor('PF012 to leave the Problems panel', async () => !(await problemRows.allInnerTexts()).join('\n').includes('PF012'), 30_000);
     result.problemsAfterIgnore = (await problemRows.allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+    result.logAfterSettingsChange = extensionLog();
     mark('settings change applied');
 
-    result.statusBar = (await page.locator('.statusbar-item', { hasText: 'Pitfalls' }).first().innerText()).trim();
+    const statusItem = page.locator('.statusbar-item', { hasText: 'Pitfalls' }).first();
+    result.statusBar = (await statusItem.innerText()).trim();
+
+    // When the server cannot run, the user gets a clear notification and a failed status, and
+    // the extension keeps working: fixing the setting brings the server back in the same window.
+    const workspaceSettings = join(folder, '.vscode', 'settings.json');
+    const tooOldPython = join(work, 'python3.8');
+    writeFileSync(
+        tooOldPython,
+        '#!/bin/sh\necho \'{"version": [3, 8, 10], "executable": "/usr/bin/python3.8", "hasPitfalls": false}\'\n',
+        { mode: 0o755 },
+    );
+    const toasts = page.locator('.notifications-toasts .notification-toast');
+    const failures = [
+        { name: 'missing interpreter', settings: { 'pitfalls.interpreter': ['/nonexistent/bin/python3'] }, expect: 'does not exist' },
+        { name: 'interpreter too old', settings: { 'pitfalls.interpreter': [tooOldPython] }, expect: 'is Python 3.8.10' },
+        { name: 'server fails to start', settings: { 'pitfalls.path': ['/bin/false'] }, expect: 'did not start' },
+    ];
+    result.failures = [];
+    for (const failure of failures) {
+        writeFileSync(workspaceSettings, JSON.stringify(failure.settings, null, 2));
+        const toast = toasts.filter({ hasText: failure.expect }).first();
+        await toast.waitFor({ timeout: 30_000 });
+        const notification = (await toast.innerText()).replace(/\s+/g, ' ').trim();
+        await waitFor(`a failed status for ${failure.name}`, async () =>
+            (await statusItem.getAttribute('aria-label') ?? await statusItem.innerText()).length > 0 &&
+            (await statusItem.locator('.codicon-error').count()) > 0, 10_000);
+        result.failures.push({ name: failure.name, notification });
+        await page.keyboard.press('Control+Shift+P');
+        await page.keyboard.press('Escape');
+        for (const close of await toasts.locator('.codicon-notifications-clear, .codicon-close').all()) {
+            await close.click({ timeout: 2_000 }).catch(() => undefined);
+        }
+        mark(`reported: ${failure.name}`);
+    }
+    writeFileSync(workspaceSettings, '{}');
+    await waitFor('PF012 back from the restarted server', async () => (await problemRows.allInnerTexts()).join('\n').includes('PF012'), 60_000);
+    result.recoveredStatus = (await statusItem.innerText()).trim();
+    result.recoveredStatusRunning = (await statusItem.locator('.codicon-check').count()) > 0;
+    mark('server back after fixing the settings');
     result.log = extensionLog();
     result.ok = true;
 } catch (error) {
