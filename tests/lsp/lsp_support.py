@@ -21,7 +21,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_COMMAND = [sys.executable, "-m", "pitfalls", "server"]
-WAIT_SECONDS = 10.0
+WAIT_SECONDS = float(os.environ.get("PITFALLS_LSP_TEST_WAIT", "10"))
 
 
 @dataclass
