@@ -338,11 +338,29 @@ def _locale_reason(node: ast.AST, function: Function | None, checker: Checker, d
             if inner.value.lower() in LOCALE_HEADER_STRINGS:
                 return "derived from the Accept-Language header"
         elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load) and function is not None:
-            for value in assignments_in(function, inner.id, before=inner):
+            values = assignments_in(function, inner.id, before=inner)
+            if not values and inner.id not in parameter_names(function) and _reads_entries(inner, node):
+                values = [
+                    statement.value
+                    for statement in checker.module_assignments.get(inner.id, [])
+                    if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None
+                ]
+            for value in values:
                 reason = _locale_reason(value, function, checker, depth + 1)
                 if reason is not None:
                     return reason
     return None
+
+
+def _reads_entries(name: ast.Name, whole: ast.AST) -> bool:
+    """Whether a module-level mapping's values are used (``LABELS[k]``, ``LABELS.items()``), not
+    only its keys (``tuple(LABELS)``)."""
+    if name is whole:
+        return True
+    parent = getattr(name, "pf_parent", None)
+    if isinstance(parent, ast.Subscript) and parent.value is name:
+        return True
+    return isinstance(parent, ast.Attribute) and parent.attr in ("items", "values", "get")
 
 
 def _call_reason(call: ast.Call, function: Function | None, checker: Checker, depth: int) -> str | None:
