@@ -35,6 +35,7 @@ class Published:
 class Recorder:
     published: list[Published] = field(default_factory=list)
     registrations: list[types.Registration] = field(default_factory=list)
+    traces: list[types.LogTraceParams] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -66,7 +67,11 @@ def _make_client() -> LanguageClient:
     def register_capability(client: LanguageClient, params: types.RegistrationParams) -> None:
         recorder.registrations.extend(params.registrations)
 
+    def log_trace(client: LanguageClient, params: types.LogTraceParams) -> None:
+        recorder.traces.append(params)
+
     features = dict(DEFAULT_CLIENT_FEATURES)
+    features[types.LOG_TRACE] = log_trace
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish_diagnostics
     features[types.CLIENT_REGISTER_CAPABILITY] = register_capability
     register_lsp_features(client, features)

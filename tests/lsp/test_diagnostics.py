@@ -12,6 +12,7 @@ from lsp_support import (
     codes,
     open_document,
     published,
+    published_when,
     recorder_of,
 )
 from lsprotocol import types
@@ -162,3 +163,20 @@ async def test_untitled_document(client: LanguageClient) -> None:
     uri = "untitled:Untitled-1"
     open_document(client, uri, "def f(x=set()):\n    return x\n")
     assert codes((await published(client, uri, 1)).diagnostics) == ["PF001"]
+
+
+async def test_save_rechecks_and_trace_follows_set_trace(client: LanguageClient, workspace: Path) -> None:
+    uri = from_fs_path(str(workspace / "saved.py"))
+    recorder = recorder_of(client)
+    open_document(client, uri, "def f(x=[]):\n    return x\n")
+    await published(client, uri, 1)
+    assert not [t for t in recorder.traces if uri in t.message], "traced while the client had tracing off"
+    client.set_trace(types.SetTraceParams(value=types.TraceValue.Verbose))
+    before = len(recorder.published)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    again = await published_when(client, uri, lambda d: len(recorder.published) > before)
+    assert again.version == 1 and codes(again.diagnostics) == ["PF001"]
+    assert any(uri in trace.message for trace in recorder.traces)
+    client.set_trace(types.SetTraceParams(value=types.TraceValue.Off))
