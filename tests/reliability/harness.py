@@ -40,8 +40,8 @@ def main(argv: list[str]) -> int:
     from pitfalls.lsp.server import SERVER
 
     @SERVER.command("pitfalls.test.documentText")
-    def document_text(server: object, uri: str) -> str | None:
-        document = SERVER.documents.get(uri)
+    def document_text(ls, uri: str) -> str | None:
+        document = ls.documents.get(uri)
         return document.text if document is not None else None
 
     return server_main(arguments)
