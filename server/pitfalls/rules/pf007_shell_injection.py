@@ -166,7 +166,7 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
         where = tracker.describe(taint)
         if taint.is_untrusted:
             message = (
-                f"Shell command built from {taint.source}, {where}: whoever sends it runs any command on "
+                f"Shell command built from {taint.source}, {where}: whoever controls it runs any command on "
                 "this host (`; rm -rf ~`, `$(curl ...)`); pass an argument list without a shell"
             )
             severity = Severity.ERROR
