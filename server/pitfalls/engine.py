@@ -28,6 +28,7 @@ FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
 COMPREHENSION_TYPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _TIME_CHECK_INTERVAL = 2048
+ASSIGNED, UNPACKED, ANNOTATED, AUGMENTED = range(4)
 
 
 class AnalysisTimeout(Exception):
@@ -41,7 +42,19 @@ class Scope:
     enclosing scope, since for data flow they behave like inline loops.
     """
 
-    __slots__ = ("_by_type", "_indexed", "imports", "kind", "node", "nodes", "parent", "state")
+    __slots__ = (
+        "_assignments",
+        "_bindings_indexed",
+        "_bound_otherwise",
+        "_by_type",
+        "_indexed",
+        "imports",
+        "kind",
+        "node",
+        "nodes",
+        "parent",
+        "state",
+    )
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
         self.kind = kind
@@ -51,6 +64,9 @@ class Scope:
         self.nodes: list[ast.AST] = []
         self._by_type: dict[type[ast.AST], list[ast.AST]] = {}
         self._indexed = 0
+        self._assignments: dict[str, list[tuple[ast.AST, int, ast.expr | None]]] = {}
+        self._bound_otherwise: set[str] = set()
+        self._bindings_indexed = 0
         self.state: dict[str, object] = {}
 
     def of(self, *types: type[ast.AST]) -> list[ast.AST]:
@@ -64,7 +80,64 @@ class Scope:
         if len(types) == 1:
             return self._by_type.get(types[0], [])
         wanted = set(types)
+        present = [self._by_type[node_type] for node_type in wanted if self._by_type.get(node_type)]
+        if len(present) <= 1:
+            return list(present[0]) if present else []
         return [node for node in self.nodes if type(node) in wanted]
+
+    def binding_index(self) -> tuple[dict[str, list[tuple[ast.AST, int, ast.expr | None]]], set[str]]:
+        """The scope's plain bindings by name, and the names it binds any other way.
+
+        Plain bindings are ``(statement, kind, value)`` in walk order, kind one of
+        ``ASSIGNED`` (``name = value``), ``UNPACKED`` (``a, name = ...``), ``ANNOTATED``
+        (``name: T``, value is the annotation) and ``AUGMENTED`` (``name += ...``). Other
+        bindings are loop and comprehension targets, ``with ... as``, walrus, ``except ... as``,
+        nested definitions, and stores anywhere but the target of an assignment. Kept up to
+        date with the nodes seen so far, so one pass serves every lookup.
+        """
+        nodes = self.nodes
+        if self._bindings_indexed != len(nodes):
+            assignments = self._assignments
+            otherwise = self._bound_otherwise
+            for node in nodes[self._bindings_indexed :]:
+                node_type = type(node)
+                if node_type is ast.Assign:
+                    for target in node.targets:  # type: ignore[attr-defined]
+                        if isinstance(target, ast.Name):
+                            assignments.setdefault(target.id, []).append((node, ASSIGNED, node.value))  # type: ignore[attr-defined]
+                        else:
+                            for name in _bound_names(target):
+                                assignments.setdefault(name, []).append((node, UNPACKED, None))
+                elif node_type is ast.AnnAssign or node_type is ast.AugAssign:
+                    target = node.target  # type: ignore[attr-defined]
+                    if isinstance(target, ast.Name):
+                        if node_type is ast.AnnAssign:
+                            entry = (node, ANNOTATED, node.annotation)  # type: ignore[attr-defined]
+                        else:
+                            entry = (node, AUGMENTED, None)
+                        assignments.setdefault(target.id, []).append(entry)
+                if node_type in (ast.For, ast.AsyncFor, ast.comprehension):
+                    otherwise.update(_bound_names(node.target))  # type: ignore[attr-defined]
+                elif node_type is ast.withitem:
+                    if node.optional_vars is not None:  # type: ignore[attr-defined]
+                        otherwise.update(_bound_names(node.optional_vars))  # type: ignore[attr-defined]
+                elif node_type is ast.NamedExpr:
+                    otherwise.add(node.target.id)  # type: ignore[attr-defined]
+                elif node_type is ast.ExceptHandler or node_type in (
+                    ast.FunctionDef,
+                    ast.AsyncFunctionDef,
+                    ast.ClassDef,
+                ):
+                    if node.name is not None:  # type: ignore[attr-defined]
+                        otherwise.add(node.name)  # type: ignore[attr-defined]
+                elif (
+                    node_type is ast.Name
+                    and node.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
+                    and not isinstance(getattr(node, "pf_parent", None), (ast.Assign, ast.AnnAssign))
+                ):
+                    otherwise.add(node.id)  # type: ignore[attr-defined]
+            self._bindings_indexed = len(nodes)
+        return self._assignments, self._bound_otherwise
 
     @property
     def is_function(self) -> bool:
@@ -249,7 +322,7 @@ class Checker:
                 *arguments.kwonlyargs,
                 *(a for a in (arguments.vararg, arguments.kwarg) if a is not None),
             ]
-            found = _bindings_in(current.nodes, identifier, before=name)
+            found = _bindings_in(current, identifier, before=name)
             if found is not None:
                 return found
             for argument in every_argument:
@@ -324,55 +397,27 @@ class Checker:
 
 
 def _bindings_in(
-    nodes: list[ast.AST], identifier: str, before: ast.AST
+    scope: Scope, identifier: str, before: ast.AST
 ) -> tuple[ast.expr | None, list[ast.expr]] | None:
     values: list[ast.expr] = []
     limit = (getattr(before, "lineno", 1 << 30), getattr(before, "col_offset", 0))
-    for node in nodes:
-        if type(node) is ast.Assign:
-            if (node.lineno, node.col_offset) >= limit:
+    for statement, kind, value in scope.binding_index()[0].get(identifier, ()):
+        if kind in (ASSIGNED, UNPACKED):
+            if (statement.lineno, statement.col_offset) >= limit:  # type: ignore[attr-defined]
                 continue
-            for target in node.targets:
-                if isinstance(target, ast.Name) and target.id == identifier:
-                    values.append(node.value)
-                elif identifier in _bound_names(target):
-                    return None
-        elif type(node) is ast.AnnAssign:
-            target = node.target
-            if isinstance(target, ast.Name) and target.id == identifier:
-                return (node.annotation, [])
-        elif type(node) is ast.AugAssign:
-            target = node.target
-            if isinstance(target, ast.Name) and target.id == identifier:
+            if kind == UNPACKED:
                 return None
+            values.append(value)  # type: ignore[arg-type]
+        elif kind == ANNOTATED:
+            return (value, [])
+        else:
+            return None
     return (None, values) if values else None
 
 
 def _binds_otherwise(scope: Scope, identifier: str) -> bool:
     """Whether a name is bound in the scope by a loop, ``with``, import, walrus or handler."""
-    for node in scope.nodes:
-        node_type = type(node)
-        if node_type in (ast.For, ast.AsyncFor, ast.comprehension):
-            if identifier in _bound_names(node.target):  # type: ignore[attr-defined]
-                return True
-        elif node_type is ast.withitem:
-            if node.optional_vars is not None and identifier in _bound_names(node.optional_vars):  # type: ignore[attr-defined]
-                return True
-        elif node_type is ast.NamedExpr:
-            if node.target.id == identifier:  # type: ignore[attr-defined]
-                return True
-        elif node_type is ast.ExceptHandler or node_type in (
-            ast.FunctionDef,
-            ast.AsyncFunctionDef,
-            ast.ClassDef,
-        ):
-            if node.name == identifier:  # type: ignore[attr-defined]
-                return True
-        elif node_type is ast.Name and node.ctx.__class__ is ast.Store and node.id == identifier:  # type: ignore[attr-defined]
-            parent = getattr(node, "pf_parent", None)
-            if not isinstance(parent, (ast.Assign, ast.AnnAssign)):
-                return True
-    return identifier in scope.imports
+    return identifier in scope.binding_index()[1] or identifier in scope.imports
 
 
 def _bound_names(target: ast.AST) -> Iterator[str]:
