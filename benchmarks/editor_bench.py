@@ -1,0 +1,233 @@
+"""Benchmark 2 and the second half of 4: the editor's view, through pygls's LSP client talking
+to ``pitfalls server`` over stdio, exactly as an editor would."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from corpus import build
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+WAIT_SECONDS = 30.0
+TYPED = "retries = retries + 1  # one more attempt"
+
+
+@dataclass
+class EditorResult:
+    lines: int
+    open_ms: float
+    edits: int
+    parseable_edits: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+
+@dataclass
+class MemoryResult:
+    files: int
+    lines: int
+    seconds: float
+    rss_mb: float
+    peak_rss_mb: float
+
+
+class Session:
+    """One server process and a client that records each published diagnostics version."""
+
+    def __init__(self) -> None:
+        self.client = LanguageClient("pitfalls-benchmark", "1")
+        self.published: dict[str, int | None] = {}
+        self.arrived = asyncio.Event()
+
+        @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def _published(params: types.PublishDiagnosticsParams) -> None:
+            self.published[params.uri] = params.version
+            self.arrived.set()
+
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        def _logged(params: types.LogMessageParams) -> None:
+            pass
+
+    async def start(self, root: Path) -> None:
+        await self.client.start_io(sys.executable, "-m", "pitfalls", "server")
+        capabilities = types.ClientCapabilities(
+            general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf16]),
+            text_document=types.TextDocumentClientCapabilities(
+                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
+                synchronization=types.TextDocumentSyncClientCapabilities(did_save=True),
+            ),
+        )
+        await self.client.initialize_async(
+            types.InitializeParams(
+                capabilities=capabilities,
+                root_uri=from_fs_path(str(root)),
+                workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(root)), name="bench")],
+                initialization_options={"pitfalls": {"debounce": 0}},
+            )
+        )
+        self.client.initialized(types.InitializedParams())
+
+    @property
+    def pid(self) -> int:
+        return self.client._server.pid  # type: ignore[union-attr]
+
+    async def wait_for(self, uri: str, version: int) -> None:
+        deadline = time.perf_counter() + WAIT_SECONDS
+        while self.published.get(uri, -1) != version:
+            self.arrived.clear()
+            if self.published.get(uri, -1) == version:
+                return
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError(f"no diagnostics for version {version} of {uri}")
+            await asyncio.wait_for(self.arrived.wait(), remaining)
+
+    def open(self, uri: str, text: str) -> None:
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
+
+    async def stop(self) -> None:
+        try:
+            await asyncio.wait_for(self.client.shutdown_async(None), 10)
+            self.client.exit(None)
+        finally:
+            await self.client.stop()
+
+
+def typing_spots(lines: list[str], count: int) -> list[int]:
+    """Lines, spread over the file, that start a ``return`` inside a function body: typing a new
+    statement above one of them keeps the code inside that function."""
+    candidates = [
+        index
+        for index, line in enumerate(lines)
+        if line.startswith("        return ") and not line.rstrip().endswith(("(", "[", "{", ","))
+    ]
+    if not candidates:
+        raise SystemExit("the corpus has no function bodies to type into")
+    step = max(len(candidates) // count, 1)
+    return candidates[::step][:count]
+
+
+def _parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
+
+
+async def _edit_latency(lines_wanted: int, edits_wanted: int) -> EditorResult:
+    text = build(lines_wanted)
+    with tempfile.TemporaryDirectory(prefix="pitfalls-bench-editor-") as directory:
+        root = Path(directory)
+        path = root / "service.py"
+        path.write_text(text, encoding="utf-8")
+        uri = from_fs_path(str(path))
+        session = Session()
+        await session.start(root)
+        try:
+            started = time.perf_counter()
+            session.open(uri, text)
+            await session.wait_for(uri, 1)
+            open_ms = (time.perf_counter() - started) * 1000
+
+            lines = text.split("\n")
+            spots = typing_spots(lines, max(edits_wanted // (len(TYPED) + 1) + 1, 1))
+            latencies: list[float] = []
+            parseable = 0
+            version = 1
+            for inserted, spot in enumerate(spots):
+                if len(latencies) >= edits_wanted:
+                    break
+                line = spot + inserted  # earlier spots each added one line above
+                indentation = "        "
+                keystrokes = ["\n", *TYPED]
+                column = len(indentation)
+                # Open a new line above the return: the newline goes after the indentation.
+                for index, keystroke in enumerate(keystrokes):
+                    if len(latencies) >= edits_wanted:
+                        break
+                    if index == 0:
+                        position = types.Position(line=line, character=0)
+                        change_text = indentation + "\n"
+                        lines.insert(line, indentation)
+                    else:
+                        position = types.Position(line=line, character=column)
+                        change_text = keystroke
+                        lines[line] = lines[line][:column] + keystroke + lines[line][column:]
+                        column += 1
+                    version += 1
+                    session.client.text_document_did_change(
+                        types.DidChangeTextDocumentParams(
+                            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                            content_changes=[
+                                types.TextDocumentContentChangePartial(
+                                    range=types.Range(start=position, end=position), text=change_text
+                                )
+                            ],
+                        )
+                    )
+                    sent = time.perf_counter()
+                    await session.wait_for(uri, version)
+                    latencies.append((time.perf_counter() - sent) * 1000)
+                    if _parses("\n".join(lines)):
+                        parseable += 1
+        finally:
+            await session.stop()
+    latencies.sort()
+    return EditorResult(
+        lines=text.count("\n"),
+        open_ms=open_ms,
+        edits=len(latencies),
+        parseable_edits=parseable,
+        p50_ms=statistics.median(latencies),
+        p95_ms=latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
+        max_ms=latencies[-1],
+    )
+
+
+async def _open_many(root: Path, files: list[Path]) -> MemoryResult:
+    session = Session()
+    await session.start(root)
+    try:
+        process = psutil.Process(session.pid)
+        peak = process.memory_info().rss
+        started = time.perf_counter()
+        lines = 0
+        for path in files:
+            text = (root / path).read_text(encoding="utf-8", errors="replace")
+            lines += text.count("\n")
+            uri = from_fs_path(str(root / path))
+            session.open(uri, text)
+            await session.wait_for(uri, 1)
+            peak = max(peak, process.memory_info().rss)
+        seconds = time.perf_counter() - started
+        rss = process.memory_info().rss
+        return MemoryResult(len(files), lines, seconds, rss / 2**20, max(peak, rss) / 2**20)
+    finally:
+        await session.stop()
+
+
+def edit_latency(lines: int = 5_000, edits: int = 240) -> EditorResult:
+    return asyncio.run(_edit_latency(lines, edits))
+
+
+def open_many(root: Path, files: list[Path]) -> MemoryResult:
+    return asyncio.run(_open_many(root, files))
