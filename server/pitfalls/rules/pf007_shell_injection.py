@@ -267,14 +267,17 @@ def _sh_c_command(call: ast.Call, checker: Checker, scope: Scope) -> ast.expr | 
     if checker.qualified_name(call.func, scope) not in ARGV_SINKS:
         return None
     items: list[ast.expr] = []
-    for argument in call.args:
+    keyword = call_keyword(call, "args")
+    for argument in [*call.args, *([keyword.value] if keyword is not None else [])]:
+        if isinstance(argument, ast.Name):
+            # ``argv = ["sh", "-c", command]`` assigned once just above.
+            values = TaintTracker(checker, scope).reaching_values(argument)
+            if values is not None and len(values) == 1 and isinstance(values[0], (ast.List, ast.Tuple)):
+                argument = values[0]
         if isinstance(argument, (ast.List, ast.Tuple)):
             items.extend(argument.elts)
         else:
             items.append(argument)
-    keyword = call_keyword(call, "args")
-    if keyword is not None and isinstance(keyword.value, (ast.List, ast.Tuple)):
-        items.extend(keyword.value.elts)
     seen_shell = False
     for index, item in enumerate(items):
         if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
