@@ -32,6 +32,16 @@ function versionConditionalRequirements(directory) {
     return [...requirements].sort();
 }
 
+function normalizedName(requirement) {
+    return requirement.match(/^[A-Za-z0-9._-]+/)[0].toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+function distributionNames(directory) {
+    return readdirSync(directory)
+        .filter((entry) => entry.endsWith('.dist-info'))
+        .map((entry) => normalizedName(entry.replace(/-[^-]+\.dist-info$/, '')));
+}
+
 function run(args) {
     execFileSync(python, ['-m', 'pip', '--disable-pip-version-check', '--no-input', '--quiet', ...args], {
         stdio: ['ignore', 'inherit', 'pipe'],
@@ -40,30 +50,45 @@ function run(args) {
 
 const wheelDir = mkdtempSync(join(tmpdir(), 'pitfalls-wheel-'));
 try {
-    run(['wheel', '--no-deps', '--wheel-dir', wheelDir, repositoryRoot]);
+    // Without build isolation when setuptools is at hand: saves fetching it for every build.
+    const hasSetuptools = (() => {
+        try {
+            execFileSync(python, ['-c', 'import setuptools, wheel'], { stdio: 'ignore' });
+            return true;
+        } catch {
+            return false;
+        }
+    })();
+    run(['wheel', '--no-deps', ...(hasSetuptools ? ['--no-build-isolation'] : []), '--wheel-dir', wheelDir, repositoryRoot]);
     const wheel = readdirSync(wheelDir).find((name) => name.startsWith('pitfalls-') && name.endsWith('.whl'));
     if (!wheel) {
         throw new Error(`pip wheel produced no pitfalls wheel in ${wheelDir}`);
     }
-    const install = (extraRequirements) => {
-        rmSync(target, { recursive: true, force: true });
+    rmSync(target, { recursive: true, force: true });
+    run([
+        'install',
+        '--target', target,
+        '--no-compile',
+        '--python-version', oldestPython,
+        '--implementation', 'py',
+        '--only-binary=:all:',
+        `${join(wheelDir, wheel)}[server]`,
+    ]);
+    // pip evaluates `python_version` markers for the interpreter running it, not for --python-version:
+    // add the back-ports that the packages ask for on older Pythons (tomli, exceptiongroup, ...).
+    const installed = new Set(distributionNames(target));
+    const backports = versionConditionalRequirements(target).filter((requirement) => !installed.has(normalizedName(requirement)));
+    if (backports.length > 0) {
         run([
             'install',
             '--target', target,
             '--no-compile',
+            '--no-deps',
             '--python-version', oldestPython,
             '--implementation', 'py',
             '--only-binary=:all:',
-            `${join(wheelDir, wheel)}[server]`,
-            ...extraRequirements,
+            ...backports,
         ]);
-    };
-    install([]);
-    // pip evaluates `python_version` markers for the interpreter running it, not for --python-version:
-    // add the back-ports that the packages ask for on older Pythons, then install everything again.
-    const backports = versionConditionalRequirements(target);
-    if (backports.length > 0) {
-        install(backports);
     }
 } finally {
     rmSync(wheelDir, { recursive: true, force: true });
