@@ -102,5 +102,24 @@ async def test_project_config_per_root_broken_config_and_watched_file_changes(tm
             )
         )
         await published_when(client, billing_uri, lambda d: codes(d) == ["PF001", "PF012"])
+
+        # Clients that watch no files for the server: saving the config in the editor.
+        config_uri = from_fs_path(str(billing / "pyproject.toml"))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=config_uri,
+                    language_id="toml",
+                    version=1,
+                    text=(billing / "pyproject.toml").read_text(),
+                )
+            )
+        )
+        _project(billing, 'ignore = ["PF012"]\n')
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=config_uri))
+        )
+        await published_when(client, billing_uri, lambda d: codes(d) == ["PF001", "PF002"])
+        assert not [item for item in recorder_of(client).published if item.uri == config_uri]
     watched = [r for r in registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
     assert watched, "the server did not ask to watch pyproject.toml"

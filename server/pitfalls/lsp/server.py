@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import time
 import uuid
@@ -32,7 +33,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path, uri_scheme
 
 from pitfalls import __version__
-from pitfalls.analysis import ANALYSIS_ERROR, AnalysisResult, analyze_file, analyze_source, refine_with_types
+from pitfalls.analysis import (
+    ANALYSIS_ERROR,
+    AnalysisResult,
+    analysis_error,
+    analyze_file,
+    analyze_source,
+    refine_with_types,
+)
 from pitfalls.config import ConfigError, Settings, load_settings
 from pitfalls.fixes import apply_fixes
 from pitfalls.lsp import convert
@@ -48,6 +56,7 @@ CONFIG_FILE_NAMES = ("pyproject.toml", "pitfalls.toml")
 PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_WORKSPACE_FILES = 20_000
 _SESSION = uuid.uuid4().hex[:8]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -351,7 +360,7 @@ class PitfallsLanguageServer(LanguageServer):
 
     def schedule(self, document: OpenDocument, delay: float) -> None:
         """Publish diagnostics for the document after ``delay`` seconds of quiet."""
-        if self.pulls_diagnostics:
+        if self.pulls_diagnostics or not document.is_python:
             return
         if document.publisher is not None:
             document.publisher.cancel()
@@ -417,7 +426,13 @@ def _analyze(
     if settings is None or (path is not None and settings.is_excluded(path)):
         result = AnalysisResult([], text=text)
     else:
-        result = analyze_source(text, path=path, settings=settings)
+        try:
+            result = analyze_source(text, path=path, settings=settings)
+        except Exception as error:  # a bug in pitfalls itself: say so where the user looks
+            logger.exception("analysis of %s failed", path or "an unsaved document")
+            result = AnalysisResult(
+                [analysis_error(f"could not analyze: pitfalls failed: {error!r}")], text=text
+            )
     return Analysis(key, version, text, result, settings, time.perf_counter() - started)
 
 
@@ -548,10 +563,11 @@ def did_save(server: PitfallsLanguageServer, params: types.DidSaveTextDocumentPa
     document = server.documents.get(params.text_document.uri)
     if document is None:
         return
-    # Saving can change what applies (per-file-ignores of a renamed file, a config saved
-    # alongside); check again at once with fresh settings for this file.
-    if document.path is not None:
-        server._project_settings.pop(document.path.parent, None)
+    if document.path is not None and document.path.name in CONFIG_FILE_NAMES:
+        # For clients that do not watch files for the server, saving the config in the
+        # editor is how a change arrives.
+        server.settings_changed(f"{document.path} was saved")
+        return
     document.revision = next(server._revisions)
     server.schedule(document, delay=0)
 
