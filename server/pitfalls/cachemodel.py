@@ -25,6 +25,7 @@ from pitfalls.knowledge.caches import (
     EXPIRY_KEYWORDS,
     EXPIRY_POSITION,
     IN_PROCESS_CONTAINER_CONSTRUCTORS,
+    MUTABLE_ANNOTATIONS,
     MUTABLE_RESULT_CALLS,
     SHARED_CACHE_OBJECTS,
 )
@@ -241,6 +242,7 @@ class Container:
     owner: ast.ClassDef | None
     named_cache: bool
     """Its name says it is a cache (``_cache``, ``memo``), or it expires entries."""
+    annotation: ast.expr | None = None
     stored_values: list[tuple[ast.expr, ast.AST | None]] = field(default_factory=list)
     """Values stored into it, each with the function that stores it (None: module level)."""
 
@@ -313,7 +315,8 @@ def _collect_file_caches(checker: Checker) -> FileCaches:
             if kind is not None:
                 expiring = kind == "expiring"
                 named = expiring or names_a_cache(target)
-                containers.setdefault(key, Container(key[1], value, expiring, owner, named))
+                annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
+                containers.setdefault(key, Container(key[1], value, expiring, owner, named, annotation))
             elif _is_shared_client(value, checker):
                 clients.add(key[1])
 
@@ -517,7 +520,7 @@ def mutable_value(
                 and _first_argument_nested(node.args[0], checker, function, depth)
             )
             return Mutable(kind, nested)
-        return _call_result(node, checker, depth, guess)
+        return _call_result(node, checker, depth, guess, function)
     if isinstance(node, ast.Await) and guess:
         return mutable_value(node.value, checker, function, depth + 1, guess)
     if isinstance(node, ast.Name) and function is not None:
@@ -537,8 +540,14 @@ def mutable_value(
     return None
 
 
-def _call_result(call: ast.Call, checker: Checker, depth: int, guess: bool) -> Mutable | None:
-    definition = checker.module_functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+def _call_result(
+    call: ast.Call, checker: Checker, depth: int, guess: bool, function: ast.AST | None
+) -> Mutable | None:
+    definition: ast.AST | None = None
+    if isinstance(call.func, ast.Name):
+        definition = checker.module_functions.get(call.func.id)
+    elif function is not None:
+        definition = local_definition(call.func, checker, function)
     if definition is not None and depth < 3:
         for node in own_nodes(definition):
             if isinstance(node, ast.Return) and node.value is not None:
@@ -592,10 +601,29 @@ def _first_argument_nested(node: ast.expr, checker: Checker, function: ast.AST |
     return False
 
 
+def _entry_annotation_kind(annotation: ast.expr | None) -> str | None:
+    """``list`` for ``dict[str, list[str]]`` or ``Dict[int, List[Row]]``: the entries' type."""
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    arguments = annotation.slice
+    if not isinstance(arguments, ast.Tuple) or len(arguments.elts) != 2:
+        return None
+    entry = arguments.elts[1]
+    if isinstance(entry, ast.Subscript):
+        entry = entry.value
+    name = entry.attr if isinstance(entry, ast.Attribute) else getattr(entry, "id", None)
+    if name in MUTABLE_ANNOTATIONS:
+        return name.lower() if name in ("List", "Dict", "Set") else name
+    return None
+
+
 def container_values_mutable(container: Container, checker: Checker) -> Mutable | None:
     """What the container's entries are, when a store, its definition or its annotation shows
     they are mutable containers."""
     definition = container.definition
+    kind = _entry_annotation_kind(container.annotation)
+    if kind is not None:
+        return Mutable(kind, False)
     if isinstance(definition, ast.Call) and definition.args:
         name = checker.qualified_name(definition.func, checker.module_scope)
         if name == "collections.defaultdict":
