@@ -48,8 +48,15 @@ Finds functions that hand out the very list, dict or set an in-process cache kee
   anything when its return annotation is `list`, `dict` or `set`;
 - `return _cache[key]`, `return _cache.get(key)`, and returning the value just fetched
   from or just stored into a module-level, class-level or `self.` dict (or `cachetools`
-  cache) whose name says it is a cache, when the file shows its entries are lists, dicts
-  or sets.
+  cache) that is named as a cache or filled on a miss in the same function, when the file
+  shows its entries are lists, dicts or sets: a display or comprehension is stored, the
+  container is annotated `dict[str, list[...]]`, it is a `defaultdict(list)`, or what is
+  stored comes from a function of the file that builds one, from `.all()`, `.fetchall()`,
+  `.json()`, or from a call whose name says it returns a collection (`fetch_roles(...)`,
+  `load_settings(...)`).
+
+An entry stored empty (`options = cache[key] = {}`) is a slot handed out to be filled, the
+way `setdefault` is used, and is not reported.
 
 Returning a copy (`list(...)`, `dict(...)`, `.copy()`, `copy.copy`/`copy.deepcopy`) or an
 immutable value (tuple, frozenset, string, number, `MappingProxyType`) is not reported.

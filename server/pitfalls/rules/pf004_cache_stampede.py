@@ -67,11 +67,15 @@ concurrent requests wait for a single refill:
 - `cache.get_or_set(key, compute, timeout)` with a function (not a constant) to compute the
   value;
 - a lookup and a store on an in-process expiring cache (`cachetools.TTLCache`);
+- a function memoized with an expiring decorator — Flask-Caching's `@cache.cached(timeout=...)`
+  and `@cache.memoize(timeout=...)`, `cachetools.cached(TTLCache(...))`,
+  `cachetools.func.ttl_cache`, aiocache's `@cached(ttl=...)` — that runs a query or remote
+  call (reported at the decorator);
 - a hand-written refresh: a clock reading (`time.time()`, `time.monotonic()`,
   `datetime.now()`) compared with a stored timestamp, then a recomputed value and a new
   timestamp stored.
 
-It stays silent when the refill runs under a lock (`with lock:`, `async with lock:`,
+It stays silent when the refill runs under a lock (or the decorator is given `lock=`) (`with lock:`, `async with lock:`,
 `redis.lock(...)`, `.acquire()`), when the function takes an `add`/`setnx`/`nx=True` lock,
 when a single-flight or early-refresh helper is involved (names containing
 `single_flight`, `dogpile`, `stale`, `refresh_ahead`, or randomness in the expiry check),
