@@ -424,6 +424,27 @@ handles a batch of rows: one query per batch is pagination or batching, not N+1.
 FIXED_COUNT_ITERATORS = frozenset({"builtins.range", "itertools.count", "itertools.repeat"})
 """Iterating these counts attempts or steps, not items (``for attempt in range(3)``)."""
 LENGTH_FUNCTION = "builtins.len"
+SCHEMA_ITERABLES = frozenset(
+    {
+        "get_models",
+        "get_app_configs",
+        "connections",
+        "databases",
+        "get_table_names",
+        "get_view_names",
+        "get_sequence_names",
+        "sorted_tables",
+        "tables",
+        "constraints",
+        "foreign_keys",
+        "indexes",
+    }
+)
+"""What a loop iterates when it walks the schema (models, tables, databases), not rows."""
+DDL_CONSTRUCT_PREFIXES = ("Drop", "Create", "Alter", "Add", "DDL", "Set", "Comment")
+"""SQLAlchemy DDL element classes (``DropConstraint(fk)``, ``CreateTable(t)``)."""
+COMMAND_ARGUMENT_NAMES = frozenset({"options", "argv", "cli_args"})
+"""Names holding command-line arguments (Django's ``handle(self, *args, **options)``)."""
 SLEEP_CALLS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "trio.sleep", "anyio.sleep"})
 """A loop that sleeps polls or retries; it does not walk a collection."""
 MIGRATION_PATH_PARTS = ("migrations", "alembic")

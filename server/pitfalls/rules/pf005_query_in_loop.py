@@ -205,19 +205,24 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
         verb = dbflow.sql_verb(call.sql)
         if verb in db.SCHEMA_SQL_VERBS:
             return None
-    loops = checker.enclosing_loops(node)
-    for loop in loops:
+    loops: list[ast.AST] = []
+    for loop in checker.enclosing_loops(node):
         if isinstance(loop, ast.While):
-            return None
+            break  # polling, retrying or paging: what runs inside is not per item
+        loops.append(loop)
+    every_dependent: set[str] = set()
+    dependents = []
+    for loop in loops:
+        dependent = _dependent_names(loop)
+        dependents.append(dependent)
+        every_dependent |= dependent
+    if _receiver_depends(call, every_dependent):
+        return None
+    for loop, dependent in zip(loops, dependents, strict=True):
         if _guarded_by_memo(node, loop):
             return None
-        if not _walks_collection(loop, checker, scope):
+        if not dependent or not _walks_collection(loop, checker, scope):
             continue
-        dependent = _dependent_names(loop)
-        if not dependent:
-            continue
-        if _receiver_depends(call, dependent):
-            return None
         if _query_depends(call, dependent, checker, scope):
             return loop
     return None
@@ -245,7 +250,9 @@ def _is_literal_collection(iterable: ast.expr, checker: Checker, scope: Scope) -
             return False
         return all(_is_literal_collection(value, checker, scope) for value in binding[1])
     if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and not iterable.args:
-        return iterable.func.attr in ("items", "keys", "values") and isinstance(iterable.func.value, ast.Dict)
+        return iterable.func.attr in ("items", "keys", "values") and _is_literal_collection(
+            iterable.func.value, checker, scope
+        )
     return isinstance(iterable, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and all(
         not isinstance(element, ast.Starred) for element in getattr(iterable, "elts", [])
     )
@@ -261,15 +268,35 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
     for target, iterable in pairs:
         if _names_batches(target) or _iterates_counter(iterable, checker, scope):
             return False
-        if _is_literal_collection(iterable, checker, scope):
+        if _is_literal_collection(iterable, checker, scope) or _iterates_command_arguments(iterable):
             return False
         if isinstance(iterable, ast.Call) and _names_batches(iterable.func):
+            return False
+        if _walks_schema(iterable):
             return False
     for statement in body:
         for node in ast.walk(statement):
             if isinstance(node, ast.Call) and checker.qualified_name(node.func, scope) in db.SLEEP_CALLS:
                 return False
     return True
+
+
+def _iterates_command_arguments(iterable: ast.expr) -> bool:
+    """``for slug in options["projects"]``: the handful of values an operator typed."""
+    root: ast.AST = iterable
+    while isinstance(root, (ast.Subscript, ast.Attribute, ast.Call)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    return isinstance(root, ast.Name) and root.id in db.COMMAND_ARGUMENT_NAMES
+
+
+def _walks_schema(iterable: ast.expr) -> bool:
+    for node in ast.walk(iterable):
+        name = (
+            node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+        )
+        if name in db.SCHEMA_ITERABLES:
+            return True
+    return False
 
 
 def _names_batches(node: ast.AST) -> bool:
@@ -389,13 +416,41 @@ def _query_depends(call: dbflow.DbCall, dependent: set[str], checker: Checker, s
             for keyword in keywords
             if keyword.arg is not None and keyword.arg.endswith(db.QUERYSET_BATCH_LOOKUP_SUFFIX)
         }
-        if all(id(argument) in batch for argument in uses):
+        if any(id(argument) in batch for argument in uses):
             return False
+    statement = node.args[0] if node.args and call.method in db.EXECUTE_METHODS else None
+    if (
+        statement is not None
+        and _uses(statement, dependent)
+        and _runs_statement_list(call, statement, dependent)
+    ):
+        return False
     if call.sql is not None and node.args and _uses(node.args[0], dependent):
         other = [argument for argument in uses if argument is not node.args[0]]
         if not other and _interpolates_structure(call.sql):
             return False
     return True
+
+
+def _runs_statement_list(call: dbflow.DbCall, statement: ast.expr, dependent: set[str]) -> bool:
+    """``for sql in statements: cursor.execute(sql)`` runs a script, one statement each;
+    ``conn.execute(table.delete())`` and ``conn.execute(DropConstraint(fk))`` walk the schema."""
+    if call.sql is None and not isinstance(statement, ast.Call):
+        return True
+    if isinstance(statement, ast.Call):
+        root: ast.AST = statement.func
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        if isinstance(root, ast.Name) and root.id in dependent:
+            return True
+        name = (
+            statement.func.attr
+            if isinstance(statement.func, ast.Attribute)
+            else getattr(statement.func, "id", "")
+        )
+        if name.startswith(db.DDL_CONSTRUCT_PREFIXES):
+            return True
+    return False
 
 
 def _interpolates_structure(sql: str) -> bool:
