@@ -359,3 +359,25 @@ def test_conventions_for_constants_numbers_and_hand_quoting() -> None:
             sink(f"echo '{value}'")
         """
     ) == [CLEAN, CLEAN, CLEAN, UNKNOWN]
+
+
+def test_command_line_tools_and_lambda_handlers() -> None:
+    assert levels(
+        """
+        import argparse
+        import click
+
+        def main():
+            args = argparse.ArgumentParser().parse_args()
+            sink(args.host)
+
+        @click.command()
+        @click.argument("name")
+        def greet(name):
+            sink(name)
+
+        def handler(event, context):
+            sink(event["queryStringParameters"]["q"])
+            sink(context)
+        """
+    ) == [UNTRUSTED, UNTRUSTED, UNTRUSTED, UNKNOWN]

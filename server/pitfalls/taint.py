@@ -486,6 +486,8 @@ class TaintTracker:
     def _method_source(self, method: str, receiver: ast.expr) -> str | None:
         if method in tables.SOURCE_METHODS:
             return "a network peer"
+        if method in tables.COMMAND_LINE_METHODS:
+            return "the command line"
         if method in tables.REQUEST_DATA_METHODS and self.is_request_object(receiver):
             return "the request"
         if method in tables.HANDLER_SELF_METHODS and isinstance(receiver, ast.Name) and receiver.id == "self":
@@ -786,6 +788,10 @@ class TaintTracker:
         kind = self._handler_kind(function)
         if kind == "message" and parameter.arg == tables.MESSAGE_CALLBACK_PARAMETERS[1]:
             return Taint(Level.UNTRUSTED, parameter, False, "a queue message")
+        if kind == "lambda" and parameter.arg == tables.LAMBDA_HANDLER_PARAMETERS[0]:
+            return Taint(Level.UNTRUSTED, parameter, False, "the invoking event")
+        if kind == "cli" and parameter.arg not in ("self", "cls", "ctx"):
+            return Taint(Level.UNTRUSTED, parameter, False, "the command line")
         if kind not in ("route", "view"):
             return unknown
         if parameter.arg in ("self", "cls"):
@@ -812,12 +818,19 @@ class TaintTracker:
             if _is_route_decorator(decorator):
                 kind = "route"
                 break
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            qualified = self.checker.qualified_name(target, self.checker.module_scope) or ""
+            if qualified.startswith(tables.CLI_DECORATOR_PREFIXES):
+                kind = "cli"
+                break
         arguments = [*function.args.posonlyargs, *function.args.args]
         names = [argument.arg for argument in arguments]
         if kind is None and names:
             first = names[1] if names[0] in ("self", "cls") and len(names) > 1 else names[0]
             if first == "request" and self._imports_django():
                 kind = "view"
+        if kind is None and tuple(names) == tables.LAMBDA_HANDLER_PARAMETERS:
+            kind = "lambda"
         if kind is None:
             markers, body = tables.MESSAGE_CALLBACK_PARAMETERS
             if names and names[-1] == body and any(name in markers for name in names[:-1]):

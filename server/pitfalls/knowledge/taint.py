@@ -244,6 +244,15 @@ SOURCE_METHODS: frozenset[str] = frozenset(
 )
 """Methods that return bytes a remote peer sent, on any receiver."""
 
+COMMAND_LINE_METHODS: frozenset[str] = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
+"""``parser.parse_args()`` reads ``sys.argv``."""
+
+CLI_DECORATOR_PREFIXES: tuple[str, ...] = ("click.", "typer.", "asyncclick.")
+"""``@click.command()``/``@click.option(...)``: the function's parameters come from the command line."""
+
+LAMBDA_HANDLER_PARAMETERS: tuple[str, str] = ("event", "context")
+"""``def handler(event, context)``: an AWS Lambda handler; ``event`` is the invoking request."""
+
 STREAM_READER_NAMES: frozenset[str] = frozenset({"reader", "stream_reader", "rfile"})
 STREAM_READ_METHODS: frozenset[str] = frozenset({"read", "readline", "readexactly", "readuntil"})
 """``reader.readline()`` in an asyncio stream handler ``handle(reader, writer)``, and
