@@ -34,6 +34,9 @@ class AnalysisResult:
     depends_on_other_files: bool = False
     """True when cross-module inference answered questions: the findings then depend on
     other modules too, so a cache keyed by this file's content alone must not keep them."""
+    parsed: bool = True
+    """False when the text could not be parsed: the findings are then only the PF000 that
+    says why (the language server keeps the last good findings in view meanwhile)."""
 
 
 def analysis_error(message: str, range_: Range | None = None) -> Finding:
@@ -114,7 +117,7 @@ def analyze_source(
                 range_ = Range.of(0, range_.start.column + 1, 0, range_.end.column + 1)
         hint = syntax_hint(source.line(range_.start.line))
         message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION}{hint})"
-        return _finish([analysis_error(message, range_)], [], source, codes, settings)
+        return _unparsed([analysis_error(message, range_)], [], source, codes, settings)
     except UnicodeEncodeError as error:  # lone surrogates, from a client's broken decoding
         position = source.position_at(error.start)
         range_ = Range(position, Position(position.line, position.column + 1))
@@ -122,13 +125,13 @@ def analyze_source(
             f"could not analyze: character U+{ord(text[error.start]):04X} on line {position.line + 1} "
             "is half of a surrogate pair, not text"
         )
-        return _finish([analysis_error(message, range_)], [], source, codes, settings)
+        return _unparsed([analysis_error(message, range_)], [], source, codes, settings)
     except ValueError as error:  # NUL bytes on some Pythons
         range_ = _nul_range(text, source) or Range.of(0, 0, 0, 0)
-        return _finish([analysis_error(f"could not analyze: {error}", range_)], [], source, codes, settings)
+        return _unparsed([analysis_error(f"could not analyze: {error}", range_)], [], source, codes, settings)
     except (RecursionError, MemoryError):
         message = "could not analyze: the code is nested too deeply for Python's parser"
-        return _finish([analysis_error(message)], [], source, codes, settings)
+        return _unparsed([analysis_error(message)], [], source, codes, settings)
 
     active = [
         rule
@@ -160,6 +163,18 @@ def analyze_source(
     result = _finish(findings, walker.failures, source, codes, settings)
     result.type_questions = questions
     result.depends_on_other_files = answered
+    return result
+
+
+def _unparsed(
+    findings: list[Finding],
+    failures: list[RuleFailure],
+    source: SourceFile,
+    codes: frozenset[str],
+    settings: Settings,
+) -> AnalysisResult:
+    result = _finish(findings, failures, source, codes, settings)
+    result.parsed = False
     return result
 
 
