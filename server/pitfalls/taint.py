@@ -289,20 +289,14 @@ class TaintTracker:
     def _taint_JoinedStr(self, node: ast.JoinedStr) -> Taint:
         # A value at the very start is the command (or template) itself, as in
         # ``f"{cmd} >{log}"``: pasting text after it is not interpolating data into it.
-        parts = []
-        building = False
+        interpolated: list[Taint] = []
+        leading: list[Taint] = []
         for index, value in enumerate(node.values):
-            if isinstance(value, ast.FormattedValue):
-                if _numeric_format_spec(value):
-                    continue
-                taint = self.taint_of(value.value)
-                if index == 0:
-                    parts.append(taint)
-                else:
-                    # Interpolated values first, so the message names one of them.
-                    parts.insert(0, taint)
-                    building = building or not taint.is_clean
-        return combine(parts, building=building)
+            if isinstance(value, ast.FormattedValue) and not _numeric_format_spec(value):
+                (leading if index == 0 else interpolated).append(self.taint_of(value.value))
+        # Interpolated values first, so the message names one of them.
+        building = any(not taint.is_clean for taint in interpolated)
+        return combine([*interpolated, *leading], building=building)
 
     def _taint_FormattedValue(self, node: ast.FormattedValue) -> Taint:
         return self.taint_of(node.value)
@@ -312,18 +306,14 @@ class TaintTracker:
             numeric = _printf_numeric_positions(node.left.value)  # type: ignore[attr-defined]
             values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
             leading = 0 if node.left.value[:1] in ("%", b"%") else -1  # type: ignore[attr-defined]
-            parts = []
-            building = False
+            interpolated: list[Taint] = []
+            first: list[Taint] = []
             for index, value in enumerate(values):
                 if numeric is not None and index < len(numeric) and numeric[index]:
                     continue
-                taint = self.taint_of(value)
-                if index == leading:
-                    parts.append(taint)
-                else:
-                    parts.insert(0, taint)
-                    building = building or not taint.is_clean
-            return combine(parts, building=building)
+                (first if index == leading else interpolated).append(self.taint_of(value))
+            building = any(not taint.is_clean for taint in interpolated)
+            return combine([*interpolated, *first], building=building)
         left, right = self.taint_of(node.left), self.taint_of(node.right)
         building = isinstance(node.op, (ast.Add, ast.Mod)) and not right.is_clean
         return combine((right, left), building=building)
