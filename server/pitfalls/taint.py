@@ -441,7 +441,10 @@ class TaintTracker:
             return CLEAN
         if method in tables.STRING_BUILDING_METHODS:
             if method == "replace" and _escapes_single_quotes(node):
-                return CLEAN
+                # Hand-quoting for use inside '...': trusted for values of unknown
+                # origin, not for client data (it may be pasted outside the quotes).
+                receiver_taint = self.taint_of(receiver)
+                return receiver_taint if receiver_taint.is_untrusted else CLEAN
             arguments = self._argument_taints(node)
             building = any(not taint.is_clean for taint in arguments)
             return combine([*arguments, self.taint_of(receiver)], building=building)
@@ -454,11 +457,8 @@ class TaintTracker:
                 return _unknown(node)
             if _is_string_expression(receiver):
                 return combine(self._argument_taints(node))
-            return (
-                CLEAN
-                if method in ("get", "pop", "setdefault", "copy", "keys", "values", "items")
-                else (_unknown(node))
-            )
+            # A lookup in the program's own table (``COMMANDS.get(name)``) returns its data.
+            return CLEAN if method in tables.CONTAINER_READ_METHODS else _unknown(node)
         if base.built:
             return base
         return _unknown(node)
@@ -1071,8 +1071,6 @@ def _dominates(binding: Binding, use: ast.AST) -> bool:
         use, statement, ("body", "test", "value", "items")
     ):
         return True
-    if binding.kind == "walrus":
-        return _follows_in_block(statement, use)
     return _follows_in_block(statement, use)
 
 

@@ -585,6 +585,11 @@ PROPAGATING_CALLS: frozenset[str] = frozenset(
 STRING_BUILDING_METHODS: frozenset[str] = frozenset({"format", "format_map", "join", "replace", "__mod__"})
 """Methods that paste their arguments into the receiver's text."""
 
+CONTAINER_READ_METHODS: frozenset[str] = frozenset(
+    {"get", "pop", "setdefault", "copy", "keys", "values", "items"}
+)
+"""Reads of a container: on a constant table they return the table's own data."""
+
 CONSUMING_METHODS: frozenset[str] = frozenset(
     {"append", "extend", "insert", "update", "add", "appendleft", "extendleft", "setdefault", "write"}
 )
