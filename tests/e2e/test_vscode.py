@@ -166,6 +166,12 @@ def test_quick_fix_and_fix_all_reach_the_file(report: dict[str, Any]) -> None:
     assert "PF012" in remaining  # its fix is unsafe, so Fix All leaves it
 
 
+def test_open_rule_video_opens_the_remaining_rules_link(report: dict[str, Any]) -> None:
+    # Only PF012 is left after the fixes, so the command opens its link without asking;
+    # a browser never sends the #fragment, so compare without it.
+    assert report["openedVideo"] == RULES_BY_CODE["PF012"].video.url.split("#")[0]
+
+
 def test_settings_change_reaches_the_running_server(report: dict[str, Any]) -> None:
     assert report["pf012BeforeIgnore"]
     assert not any("PF012" in row for row in report["problemsAfterIgnore"])

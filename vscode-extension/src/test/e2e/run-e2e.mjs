@@ -110,6 +110,14 @@ async function waitFor(description, check, timeoutMs = 30_000, intervalMs = 250)
     throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${description} (last: ${last})`);
 }
 
+/** Runs a command from the command palette, as a user would. */
+async function runCommand(title) {
+    await page.keyboard.press('F1');
+    await page.keyboard.type(title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+}
+
 /** The extension's own log: what the output channel showed, for failures. */
 function extensionLog() {
     const logs = join(userData, 'logs');
@@ -173,6 +181,12 @@ try {
         ],
     });
     page = context.pages()[0] ?? (await context.newPage());
+    const navigations = [];
+    context.on('request', (request) => {
+        if (request.isNavigationRequest() && !request.url().startsWith(base)) {
+            navigations.push(request.url());
+        }
+    });
     await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     mark('workbench loaded');
@@ -259,10 +273,7 @@ try {
     mark('quick fix applied');
 
     // Pitfalls: Fix All runs source.fixAll.pitfalls: the safe PF002 fix.
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Pitfalls: Fix All');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Pitfalls: Fix All' }).first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    await runCommand('Pitfalls: Fix All');
     await waitFor('Fix All to fix Decimal(0.2)', async () => (await editorText()).includes('Decimal("0.2")'), 20_000);
     mark('fix all applied');
 
@@ -272,6 +283,19 @@ try {
         return text.includes('tags=None') && text.includes('Decimal("0.2")') ? text : undefined;
     }, 10_000);
     result.savedFile = saved;
+
+    // Pitfalls: Open Rule Video opens the video of the only rule left in the file (PF012).
+    const opened = context.waitForEvent('page', { timeout: 20_000 });
+    await runCommand('Pitfalls: Open Rule Video');
+    // VS Code asks before opening an external site that is not trusted yet.
+    const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ }).first();
+    await confirm.click({ timeout: 5_000 }).catch(() => undefined);
+    const videoPage = await opened;
+    // The site cannot load here (no network); the navigation the page was asked for is what counts.
+    await waitFor('the video navigation', () => navigations.length > 0, 10_000);
+    result.openedVideo = navigations[0];
+    await videoPage.close().catch(() => undefined);
+    mark('rule video opened');
 
     // A settings change reaches the running server: ignoring PF012 in the folder's
     // .vscode/settings.json (as a team would) clears its entry without a restart.
@@ -297,6 +321,7 @@ try {
         { mode: 0o755 },
     );
     const toasts = page.locator('.notifications-toasts .notification-toast');
+    await runCommand('Notifications: Clear All Notifications');
     const failures = [
         { name: 'missing interpreter', settings: { 'pitfalls.interpreter': ['/nonexistent/bin/python3'] }, expect: 'does not exist' },
         { name: 'interpreter too old', settings: { 'pitfalls.interpreter': [tooOldPython] }, expect: 'is Python 3.8.10' },
@@ -312,11 +337,7 @@ try {
             (await statusItem.getAttribute('aria-label') ?? await statusItem.innerText()).length > 0 &&
             (await statusItem.locator('.codicon-error').count()) > 0, 10_000);
         result.failures.push({ name: failure.name, notification });
-        await page.keyboard.press('Control+Shift+P');
-        await page.keyboard.press('Escape');
-        for (const close of await toasts.locator('.codicon-notifications-clear, .codicon-close').all()) {
-            await close.click({ timeout: 2_000 }).catch(() => undefined);
-        }
+        await runCommand('Notifications: Clear All Notifications');
         mark(`reported: ${failure.name}`);
     }
     writeFileSync(workspaceSettings, '{}');
