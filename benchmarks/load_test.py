@@ -18,7 +18,8 @@ It reports:
 - latency: from sending an edit to receiving diagnostics for that version or a later
   one (p50, p95, max), with the editor's debounce set to 0;
 - memory: the server's resident set size after start, with every document open, at the
-  end of the edits, and after every document is closed again.
+  end of the edits, after every document is closed, and after opening and closing them
+  all a second time (growth there, not the first figure, would mean a leak).
 
 Everything is bounded in time: the run stops after its edit phase plus fixed waits, and
 exits non-zero when the server crashed, answered with an error or lost an edit.
@@ -85,6 +86,7 @@ class Report:
     rss_open_mb: float = 0.0
     rss_after_edits_mb: float = 0.0
     rss_closed_mb: float = 0.0
+    rss_second_round_closed_mb: float = 0.0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -203,15 +205,7 @@ async def run(documents: int, rate: float, seconds: float, seed: int, switch_eve
         report.rss_start_mb = rss_mb(process)
 
         started = time.perf_counter()
-        for index, (path, text) in enumerate(files):
-            uri = from_fs_path(str(workspace / f"{index:03d}_{path.name}")) or ""
-            client.documents[uri] = Document(uri, text)
-            client.text_document_did_open(
-                types.DidOpenTextDocumentParams(
-                    text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
-                )
-            )
-        await client.wait_caught_up(SETTLE_SECONDS)
+        await _open_all(client, files, workspace)
         report.open_seconds = time.perf_counter() - started
         report.rss_open_mb = rss_mb(process)
         client.latencies.clear()  # opening is not typing
@@ -221,13 +215,15 @@ async def run(documents: int, rate: float, seconds: float, seed: int, switch_eve
         report.rss_after_edits_mb = rss_mb(process)
         report.lost_edits = sum(len(d.sent_at) for d in client.documents.values())
 
-        for uri in list(client.documents):
-            client.text_document_did_close(
-                types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
-            )
-        client.documents.clear()
-        await asyncio.sleep(3.0)
+        await _close_all(client)
         report.rss_closed_mb = rss_mb(process)
+        # Python keeps freed memory for reuse rather than return it to the system, so
+        # the figure that tells a leak is the growth over a second open-and-close round.
+        latencies = list(client.latencies)
+        await _open_all(client, files, workspace)
+        await _close_all(client)
+        client.latencies[:] = latencies
+        report.rss_second_round_closed_mb = rss_mb(process)
         report.crashed = server.returncode is not None
         if not report.crashed:
             await asyncio.wait_for(client.shutdown_async(None), REQUEST_TIMEOUT)
@@ -250,6 +246,27 @@ async def run(documents: int, rate: float, seconds: float, seed: int, switch_eve
         report.latency_p95_ms = latencies[int(len(latencies) * 0.95) - 1] * 1000 if len(latencies) > 1 else 0
         report.latency_max_ms = latencies[-1] * 1000
     return report
+
+
+async def _open_all(client: LoadClient, files: list[tuple[Path, str]], workspace: Path) -> None:
+    for index, (path, text) in enumerate(files):
+        uri = from_fs_path(str(workspace / f"{index:03d}_{path.name}")) or ""
+        client.documents[uri] = Document(uri, text)
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
+    await client.wait_caught_up(SETTLE_SECONDS)
+
+
+async def _close_all(client: LoadClient) -> None:
+    for uri in list(client.documents):
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+    client.documents.clear()
+    await asyncio.sleep(3.0)
 
 
 async def _drain(stream: asyncio.StreamReader, lines: list[str]) -> None:
@@ -346,6 +363,7 @@ def print_report(report: Report) -> None:
         ("server RSS, all open", f"{report.rss_open_mb:.0f} MB"),
         ("server RSS after edits", f"{report.rss_after_edits_mb:.0f} MB"),
         ("server RSS, all closed", f"{report.rss_closed_mb:.0f} MB"),
+        ("server RSS, reopened all and closed", f"{report.rss_second_round_closed_mb:.0f} MB"),
     ]
     width = max(len(name) for name, _ in rows)
     print("| measure | value |\n|---|---|")
