@@ -257,6 +257,13 @@ QUERYSET_QUERY_METHODS = frozenset(
 )
 """Queryset or query methods that run (or build, then run) one query."""
 
+QUERYSET_LAZY_METHODS = frozenset({"filter", "exclude", "filter_by", "values", "values_list", "raw"})
+"""Queryset methods that only build a query: nothing is sent until the result is iterated
+or evaluated (``list()``, ``len()``, ``if qs:``, ``.count()``...)."""
+EVALUATING_BUILTINS = frozenset(
+    {"list", "tuple", "set", "len", "bool", "sorted", "any", "all", "sum", "dict"}
+)
+
 QUERYSET_BATCH_LOOKUP_SUFFIX = "__in"
 """``filter(id__in=chunk)`` queries a whole batch: a query per chunk is batching, not N+1."""
 

@@ -97,6 +97,9 @@ code around it.""",
                 continue
             if call.role == dbflow.WRITE and call.library == "django":
                 continue
+            lazy = call.library == "django" and call.method in db.QUERYSET_LAZY_METHODS
+            if lazy and not _evaluated(call.node, scope):
+                continue
             if call.kind == db.SESSION and call.role == dbflow.WRITE and call.sql is None:
                 continue
             loop = _per_item_loop(call, checker, scope)
@@ -177,6 +180,51 @@ code around it.""",
                 fix=fix,
                 related=(checker.related("the queryset iterated", loop.iter),),  # type: ignore[attr-defined]
             )
+
+
+def _evaluated(node: ast.Call, scope: Scope) -> bool:
+    """Whether a lazy queryset (``Model.objects.filter(...)``) is run where it is built:
+    iterated, passed to ``list()``/``len()``..., or stored in a name that is then iterated.
+    Building querysets to combine them as subqueries sends nothing to the database."""
+    parent = getattr(node, "pf_parent", None)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is node:
+        return True
+    if (
+        isinstance(parent, ast.Call)
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id in db.EVALUATING_BUILTINS
+    ):
+        return True
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.BoolOp, ast.UnaryOp)):
+        return True
+    if (
+        isinstance(parent, ast.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0], ast.Name)
+    ):
+        name = parent.targets[0].id
+        for other in scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension):
+            iterable = other.iter  # type: ignore[attr-defined]
+            if isinstance(iterable, ast.Name) and iterable.id == name:
+                return True
+        for call in scope.of(ast.Call):
+            func = call.func  # type: ignore[attr-defined]
+            arguments = call.args  # type: ignore[attr-defined]
+            if (
+                isinstance(func, ast.Name)
+                and func.id in db.EVALUATING_BUILTINS
+                and any(isinstance(arg, ast.Name) and arg.id == name for arg in arguments)
+            ):
+                return True
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == name
+                and func.attr in db.QUERYSET_QUERY_METHODS
+                and func.attr not in db.QUERYSET_LAZY_METHODS
+            ):
+                return True
+    return False
 
 
 def _is_chain_link(call: ast.Call, classified: set[int]) -> bool:
