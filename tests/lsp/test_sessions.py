@@ -24,7 +24,7 @@ from test_diagnostics import PRICE_LINE, PRICES, SERVICE
 async def test_burst_of_edits_publishes_in_order_and_ends_current(tmp_path: Path) -> None:
     uri = from_fs_path(str(tmp_path / "burst.py"))
     typed = "def extra(tags=[]):\n    return tags\n"
-    async with session(options={"debounce": 50}) as client:
+    async with session(options={}) as client:  # the default debounce, 150 ms
         open_document(client, uri, "def handler(event):\n    return event\n")
         await published(client, uri, 1)
         version, line, column = 1, 2, 0

@@ -347,6 +347,8 @@ class PitfallsLanguageServer(LanguageServer):
         for _ in range(20):
             if document.analysis is not None and document.analysis.key == self.key_of(document):
                 return document.analysis
+            if self.documents.get(document.uri) is not document:
+                return document.analysis  # closed while we waited
             future = self._start(document)
             try:
                 analysis = await asyncio.shield(future)
@@ -946,8 +948,12 @@ async def _resolved(server: PitfallsLanguageServer, action: types.CodeAction) ->
     if analysis is None or analysis.settings is None:
         return action
     if data.get("action") == "fixAll":
+        # The fast pass only: fixes of findings from type inference are all unsafe, and jedi
+        # on every round would make the action slow for clients that cannot resolve lazily.
         fixed, count = await server.run_in_worker(
-            lambda: apply_fixes(analysis.text, path=document.path, settings=analysis.settings)
+            lambda: apply_fixes(
+                analysis.text, path=document.path, settings=analysis.settings, infer_types=False
+            )
         )
         if count:
             edit = convert.whole_text_edit(analysis.text, fixed, analysis.converter)
