@@ -436,8 +436,12 @@ CLEANING_CALLS: frozenset[str] = frozenset(
         "hmac.new",
         "hmac.compare_digest",
         "pickle.dumps",
-        "json.dumps",
         "marshal.dumps",
+        "base64.b64encode",
+        "base64.urlsafe_b64encode",
+        "base64.b32encode",
+        "base64.b16encode",
+        "binascii.hexlify",
         "tempfile.mkdtemp",
         "tempfile.mkstemp",
         "tempfile.mktemp",
@@ -455,10 +459,22 @@ CLEANING_CALLS: frozenset[str] = frozenset(
     }
 )
 """Calls whose result holds no attacker-chosen text, whatever their arguments: numbers,
-booleans, digests, serialised output, fresh identifiers."""
+booleans, digests, pickled or base64 output, fresh identifiers. (``json.dumps`` is not one:
+it keeps ``$(...)`` in strings as it is.)"""
 
-SHELL_SANITIZERS: frozenset[str] = frozenset({"shlex.quote", "pipes.quote", "shlex.join"})
-"""Calls that make a value safe to paste into a shell command line."""
+SHELL_SANITIZERS: frozenset[str] = frozenset(
+    {
+        "shlex.quote",
+        "pipes.quote",
+        "shlex.join",
+        "werkzeug.utils.secure_filename",
+        "werkzeug.secure_filename",
+        "django.utils.text.slugify",
+        "slugify.slugify",
+    }
+)
+"""Calls that make a value safe to paste into a shell command line (quoting, or keeping
+only letters, digits, ``_``, ``.`` and ``-``)."""
 
 CLEANING_METHODS: frozenset[str] = frozenset(
     {
@@ -540,8 +556,6 @@ PROPAGATING_CALLS: frozenset[str] = frozenset(
         "base64.b85decode",
         "base64.a85decode",
         "base64.decodebytes",
-        "base64.b64encode",
-        "base64.urlsafe_b64encode",
         "binascii.unhexlify",
         "binascii.a2b_base64",
         "codecs.decode",
@@ -556,6 +570,7 @@ PROPAGATING_CALLS: frozenset[str] = frozenset(
         "io.open",
         "json.loads",
         "json.load",
+        "json.dumps",
         "urllib.parse.unquote",
         "urllib.parse.unquote_plus",
         "urllib.parse.unquote_to_bytes",

@@ -589,6 +589,7 @@ def _remove_keyword_edit(call: ast.Call, keyword: ast.keyword, checker: Checker)
 
 
 def _render_word(word: list[_Part], checker: Checker) -> str | None:
+    word = [part for part in word if part != ""] or [""]
     if len(word) == 1 and isinstance(word[0], str):
         return _string_literal(word[0])
     if len(word) == 1 and isinstance(word[0], _Value):
