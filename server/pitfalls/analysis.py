@@ -150,6 +150,8 @@ def analyze_source(
             "findings for this file are incomplete"
         )
         findings = [*checker.findings, analysis_error(message)]
+        # Cross-module inference is slower still: past the budget, it is not started.
+        checker.type_questions.clear()
     except RecursionError:
         findings = [analysis_error("could not analyze: the code is nested too deeply")]
     questions = checker.type_questions
