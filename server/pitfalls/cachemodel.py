@@ -92,6 +92,24 @@ def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
         pending.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
 
 
+def own_statements(function: ast.AST) -> Iterator[ast.stmt]:
+    """The statements of a function body, nested blocks included, without looking into
+    expressions or nested definitions: a cheap pass for finding assignments."""
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    pending: list[ast.stmt] = list(getattr(function, "body", []))
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, nested):
+            continue
+        yield statement
+        for block in ("body", "orelse", "finalbody"):
+            pending.extend(getattr(statement, block, ()))
+        for handler in getattr(statement, "handlers", ()):
+            pending.extend(handler.body)
+        for case in getattr(statement, "cases", ()):
+            pending.extend(case.body)
+
+
 def sorted_own_nodes(function: ast.AST) -> list[ast.AST]:
     nodes = [node for node in own_nodes(function) if hasattr(node, "lineno")]
     nodes.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
@@ -102,33 +120,36 @@ def assignments_in(function: ast.AST, name: str, before: ast.AST | None = None) 
     """Values assigned to ``name`` in the function (``x = v``, ``x: T = v``, ``x := v``),
     only those before ``before`` when given."""
     limit = (getattr(before, "lineno", 1 << 30), getattr(before, "col_offset", 0)) if before else (1 << 30, 0)
-    values: list[ast.expr] = []
+    return [value for position, value in _assignment_index(function).get(name, ()) if position < limit]
+
+
+def _assignment_index(function: ast.AST) -> dict[str, list[tuple[tuple[int, int], ast.expr]]]:
+    """Every simple assignment of the function by name, in source order; built once per function."""
+    index = getattr(function, "pf_assignment_index", None)
+    if index is not None:
+        return index
+    index = {}
+
+    def add(name: str, statement: ast.AST, value: ast.expr) -> None:
+        index.setdefault(name, []).append(((statement.lineno, statement.col_offset), value))  # type: ignore[attr-defined]
+
     for node in own_nodes(function):
         if isinstance(node, ast.Assign):
-            if (node.lineno, node.col_offset) >= limit:
-                continue
             for target in node.targets:
-                if isinstance(target, ast.Name) and target.id == name:
-                    values.append(node.value)
+                if isinstance(target, ast.Name):
+                    add(target.id, node, node.value)
                 elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
                     for element, value in zip(target.elts, node.value.elts, strict=False):
-                        if isinstance(element, ast.Name) and element.id == name:
-                            values.append(value)
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            if (
-                isinstance(node.target, ast.Name)
-                and node.target.id == name
-                and (node.lineno, node.col_offset) < limit
-            ):
-                values.append(node.value)
+                        if isinstance(element, ast.Name):
+                            add(element.id, node, value)
         elif (
-            isinstance(node, ast.NamedExpr)
-            and node.target.id == name
-            and (node.lineno, node.col_offset) < limit
-        ):
-            values.append(node.value)
-    values.sort(key=lambda value: (value.lineno, value.col_offset))
-    return values
+            isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name)
+        ) or isinstance(node, ast.NamedExpr):
+            add(node.target.id, node, node.value)
+    for values in index.values():
+        values.sort(key=lambda item: (item[1].lineno, item[1].col_offset))
+    function.pf_assignment_index = index  # type: ignore[attr-defined]
+    return index
 
 
 def parameter_names(function: ast.AST) -> list[str]:
@@ -290,7 +311,7 @@ def _collect_file_caches(checker: Checker) -> FileCaches:
                 continue
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 if owner is not None:
-                    for node in own_nodes(statement):
+                    for node in own_statements(statement):
                         if isinstance(node, (ast.Assign, ast.AnnAssign)):
                             note(node, owner, attributes_only=True)
                 continue
@@ -415,9 +436,9 @@ def is_shared_cache(receiver: ast.expr, checker: Checker) -> bool:
         return True
     if isinstance(receiver, ast.Call):
         return _is_shared_client(receiver, checker)
-    if container_for(receiver, checker, receiver) is not None:
+    if not names_a_cache(receiver):
         return False
-    return names_a_cache(receiver)
+    return container_for(receiver, checker, receiver) is None
 
 
 @dataclass

@@ -109,13 +109,13 @@ gets no fix: pick `MappingProxyType` or a copy by hand.""",
         function = scope.node
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
         returns = [
-            node for node in own_nodes(function) if isinstance(node, ast.Return) and node.value is not None
+            node for node in scope.of(ast.Return) if isinstance(node, ast.Return) and node.value is not None
         ]
         if not returns:
             return
         memoizer = _in_process_memoizer(function, checker)
         if memoizer is not None:
-            if not any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function)):
+            if not scope.of(ast.Yield, ast.YieldFrom):
                 for statement in returns:
                     self._check_memoized_return(function, memoizer, statement, checker)
             return

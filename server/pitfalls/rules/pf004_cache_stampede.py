@@ -16,7 +16,6 @@ from pitfalls.cachemodel import (
     own_nodes,
     parameter_names,
     same_expression,
-    sorted_own_nodes,
     write_expiry,
 )
 from pitfalls.engine import Checker, Scope
@@ -43,6 +42,9 @@ from pitfalls.model import Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
 _MAX_DEPTH = 4
+_INTERESTING_METHODS = frozenset(
+    {"set", "setex", "psetex", "set_many", "set_multi", "get_or_set", "__setitem__"}
+)
 
 
 class CacheStampede(Rule):
@@ -125,7 +127,15 @@ or probabilistic early expiration, avoids the miss altogether.""",
             return
         function = scope.node
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-        nodes = sorted_own_nodes(function)
+        nodes = scope.nodes
+        if not function.decorator_list and not any(
+            (isinstance(call.func, ast.Attribute) and call.func.attr in _INTERESTING_METHODS)
+            or _is_clock_call(call, checker)
+            for call in scope.of(ast.Call)
+        ):
+            stores = scope.of(ast.Assign)
+            if not any(isinstance(target, ast.Subscript) for store in stores for target in store.targets):
+                return
         if _function_guarded(function, nodes, checker):
             return
         self._memoized_with_expiry(function, nodes, checker)
@@ -250,11 +260,16 @@ or probabilistic early expiration, avoids the miss altogether.""",
     def _hand_written_refresh(
         self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
     ) -> None:
+        if not any(isinstance(node, ast.Call) and _is_clock_call(node, checker) for node in nodes):
+            return
         clock_names = _clock_names(function, nodes, checker)
         stores = [
             node for node in nodes if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
         ]
-        shared_stores = [node for node in stores if _stores_shared_state(node, function)]
+        declared = {
+            name for node in nodes if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names
+        }
+        shared_stores = [node for node in stores if _stores_shared_state(node, function, declared)]
         stamps = [
             target
             for node in shared_stores
@@ -538,30 +553,29 @@ def _reads_clock(node: ast.AST, clock_names: set[str], checker: Checker) -> bool
 def _calls_any(node: ast.AST, names: frozenset[str], checker: Checker) -> bool:
     for inner in ast.walk(node):
         if isinstance(inner, ast.Call):
-            name = checker.qualified_name(inner.func)
-            if name in names:
+            if checker.qualified_name(inner.func) in names:
                 return True
-            if (
-                isinstance(inner.func, ast.Attribute)
-                and names is CLOCK_CALLS
-                and inner.func.attr in ("time", "monotonic")
-            ):
-                words = identifier_words(last_identifier(inner.func.value) or "")
-                if "loop" in words:
-                    return True
+            if names is CLOCK_CALLS and _is_clock_call(inner, checker):
+                return True
     return False
 
 
-def _stores_shared_state(store: ast.Assign | ast.AnnAssign, function: ast.AST) -> bool:
+def _is_clock_call(call: ast.Call, checker: Checker) -> bool:
+    """``time.time()``, ``datetime.now()``... or ``loop.time()``."""
+    func = call.func
+    if not isinstance(func, (ast.Attribute, ast.Name)):
+        return False
+    if checker.qualified_name(func) in CLOCK_CALLS:
+        return True
+    if isinstance(func, ast.Attribute) and func.attr in ("time", "monotonic"):
+        return "loop" in identifier_words(last_identifier(func.value) or "")
+    return False
+
+
+def _stores_shared_state(store: ast.Assign | ast.AnnAssign, function: ast.AST, declared: set[str]) -> bool:
     """A store that outlives the call: ``self.x = ...``, ``CACHE["k"] = ...``, or a name
     declared ``global``/``nonlocal``."""
     targets = store.targets if isinstance(store, ast.Assign) else [store.target]
-    declared = {
-        name
-        for node in own_nodes(function)
-        if isinstance(node, (ast.Global, ast.Nonlocal))
-        for name in node.names
-    }
     parameters = set(parameter_names(function))
     for target in targets:
         base = target

@@ -45,6 +45,7 @@ from pitfalls.rules.base import Rule, RuleDoc, Video
 
 _MAX_DEPTH = 3
 _WRITE_METHODS = frozenset({"set", "setex", "psetex", "add", "get_or_set"})
+_KEYED_METHODS = _WRITE_METHODS | {"get", "delete", "get_many", "touch", "incr", "decr", "expire"}
 
 
 class CacheKeyMissingLocale(Rule):
@@ -131,13 +132,25 @@ known, get no fix.""",
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
         if self._check_decorators(function, checker):
             return
-        self._check_stores(function, checker)
+        self._check_stores(function, scope, checker)
 
     # Explicit stores --------------------------------------------------------------------
 
-    def _check_stores(self, function: Function, checker: Checker) -> None:
-        for node in own_nodes(function):
-            store = _store(node, function, checker)
+    def _check_stores(self, function: Function, scope: Scope, checker: Checker) -> None:
+        calls = [
+            call
+            for call in scope.of(ast.Call)
+            if isinstance(call.func, ast.Attribute) and call.func.attr in _KEYED_METHODS
+        ]
+        candidates: list[ast.AST] = [call for call in calls if call.func.attr in _WRITE_METHODS]  # type: ignore[attr-defined]
+        candidates += [
+            node
+            for node in scope.of(ast.Assign)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(target, ast.Subscript) for target in node.targets)
+        ]
+        for node in candidates:
+            store = _store(node, function, calls, checker)
             if store is None:
                 continue
             key, value, calls = store
@@ -223,7 +236,7 @@ known, get no fix.""",
 
 
 def _store(
-    node: ast.AST, function: Function, checker: Checker
+    node: ast.AST, function: Function, calls: list[ast.Call], checker: Checker
 ) -> tuple[ast.expr, ast.expr, list[ast.expr]] | None:
     """(key, value, every key expression of the same entry in the function) of a cache write."""
     if isinstance(node, ast.Call):
@@ -236,8 +249,8 @@ def _store(
             if value is None:
                 return None
         keys = [found.key]
-        for other in own_nodes(function):
-            if isinstance(other, ast.Call) and other is not node:
+        for other in calls:
+            if other is not node:
                 sibling = cache_call(other, checker)
                 if (
                     sibling is not None
