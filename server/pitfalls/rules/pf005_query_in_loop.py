@@ -115,6 +115,8 @@ code around it.""",
         what = f"`{dbflow.describe_call(call.node, source.segment)}`"
         if call.role == dbflow.WRITE:
             hint = "send the rows in one `executemany` call or one multi-row statement"
+        elif call.library == "django" and _manager_of(call) == db.FLASK_SQLALCHEMY_QUERY:
+            hint = "fetch all rows before the loop with one query (`filter(Model.id.in_(...))`)"
         elif call.library == "django":
             hint = "fetch all rows before the loop (`filter(pk__in=...)`, `in_bulk`, `select_related`)"
         elif call.kind == db.ASYNCPG:
@@ -180,6 +182,16 @@ code around it.""",
                 fix=fix,
                 related=(checker.related("the queryset iterated", loop.iter),),  # type: ignore[attr-defined]
             )
+
+
+def _manager_of(call: dbflow.DbCall) -> str | None:
+    """``objects`` for ``Order.objects.get(...)``, ``query`` for ``User.query.get(...)``."""
+    func = call.node.func
+    chain = dbflow.queryset_chain(func.value) if isinstance(func, ast.Attribute) else None
+    if chain is None:
+        return None
+    manager = getattr(chain[0], "pf_parent", None)
+    return manager.attr if isinstance(manager, ast.Attribute) else None
 
 
 def _evaluated(node: ast.Call, scope: Scope) -> bool:
@@ -316,7 +328,9 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
     for target, iterable in pairs:
         if _names_batches(target) or _iterates_counter(iterable, checker, scope):
             return False
-        if _is_literal_collection(iterable, checker, scope) or _iterates_command_arguments(iterable):
+        if _is_literal_collection(iterable, checker, scope) or _iterates_command_arguments(
+            iterable, checker, scope
+        ):
             return False
         if isinstance(iterable, ast.Call) and _names_batches(iterable.func):
             return False
@@ -329,8 +343,12 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
     return True
 
 
-def _iterates_command_arguments(iterable: ast.expr) -> bool:
+def _iterates_command_arguments(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
     """``for slug in options["projects"]``: the handful of values an operator typed."""
+    if isinstance(iterable, ast.Name):
+        binding = checker.name_binding(iterable, scope)
+        if binding is not None and binding[0] is None and len(binding[1]) == 1:
+            iterable = binding[1][0]
     root: ast.AST = iterable
     while isinstance(root, (ast.Subscript, ast.Attribute, ast.Call)):
         root = root.func if isinstance(root, ast.Call) else root.value
