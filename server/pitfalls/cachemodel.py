@@ -656,13 +656,18 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
             found = mutable_value(value, checker, None)
             if found is not None:
                 return found
+    kinds: list[Mutable] = []
     for value, function in container.stored_values:
         if is_empty_container(value, checker):
             continue  # ``d[k] = []`` to be filled by the caller: a registry, not a cached result
         found = mutable_value(value, checker, function, guess=True)
         if found is not None:
-            return found
-    return None
+            kinds.append(found)
+    if not kinds:
+        return None
+    # Prefer a kind the code shows over a guessed one; nested if any store is nested.
+    shown = [item for item in kinds if item.kind != "collection"] or kinds
+    return Mutable(shown[0].kind, any(item.nested for item in kinds))
 
 
 def fills_on_miss(container_node: ast.expr, function: ast.AST) -> bool:
