@@ -145,11 +145,7 @@ def analyze_source(
         walker.run(tree)
         findings = checker.findings
     except AnalysisTimeout:
-        message = (
-            f"analysis took too long (more than {settings.timeout:g} s); "
-            "findings for this file are incomplete"
-        )
-        findings = [*checker.findings, analysis_error(message)]
+        findings = [*checker.findings, analysis_error(_too_long(settings))]
         # Cross-module inference is slower still: past the budget, it is not started.
         checker.type_questions.clear()
     except RecursionError:
@@ -159,13 +155,25 @@ def analyze_source(
     if infer_types and questions:
         from pitfalls.inference import answer_questions
 
-        findings = [*findings, *answer_questions(questions, text, Path(path) if path is not None else None)]
+        deadline = started + settings.timeout
+        where = Path(path) if path is not None else None
+        findings = [*findings, *answer_questions(questions, text, where, deadline=deadline)]
+        if time.perf_counter() > deadline:
+            findings.append(analysis_error(_too_long(settings, "cross-module inference")))
         questions = []
         answered = True
     result = _finish(findings, walker.failures, source, codes, settings)
     result.type_questions = questions
     result.depends_on_other_files = answered
     return result
+
+
+def _too_long(settings: Settings, during: str | None = None) -> str:
+    stage = f" during {during}" if during else ""
+    return (
+        f"analysis took too long (more than {settings.timeout:g} s{stage}); "
+        "findings for this file are incomplete"
+    )
 
 
 def _unparsed(
@@ -190,7 +198,11 @@ def refine_with_types(
 
     settings = settings or Settings()
     source = SourceFile(result.text)
-    extra = answer_questions(result.type_questions, result.text, Path(path) if path is not None else None)
+    where = Path(path) if path is not None else None
+    deadline = time.perf_counter() + settings.timeout
+    extra = answer_questions(result.type_questions, result.text, where, deadline=deadline)
+    if time.perf_counter() > deadline:
+        extra.append(analysis_error(_too_long(settings, "cross-module inference")))
     refined = _finish([*result.findings, *extra], result.failures, source, settings.codes_for(path), settings)
     refined.depends_on_other_files = True
     return refined

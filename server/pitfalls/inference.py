@@ -10,6 +10,7 @@ unanswered and the fast pass's findings stand alone.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from pitfalls.model import Finding, TypeQuestion
@@ -65,8 +66,11 @@ class JediTypes:
         return frozenset(qualified)
 
 
-def answer_questions(questions: list[TypeQuestion], text: str, path: Path | None) -> list[Finding]:
-    """Findings from the rules' answers; an inference failure costs only its question."""
+def answer_questions(
+    questions: list[TypeQuestion], text: str, path: Path | None, deadline: float | None = None
+) -> list[Finding]:
+    """Findings from the rules' answers; an inference failure costs only its question.
+    Questions still open at ``deadline`` (a ``time.perf_counter()`` value) go unanswered."""
     if not questions:
         return []
     try:
@@ -78,6 +82,8 @@ def answer_questions(questions: list[TypeQuestion], text: str, path: Path | None
         return []
     findings = []
     for question in questions:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         rule = RULES_BY_CODE.get(question.code)
         if rule is None:
             continue
