@@ -417,6 +417,10 @@ ACK_METHODS: dict[str, str | None] = {
 """Methods that acknowledge a message, with the receiver kind they need (None: any)."""
 KAFKA_COMMIT_KEYWORDS = frozenset({"message", "offsets", "asynchronous"})
 """Keywords that make a ``commit()`` an offset commit whatever the receiver's name."""
+ACK_ON_EXIT_METHODS = frozenset({"process"})
+"""``async with message.process():`` (aio-pika) acknowledges when the block ends without error."""
+MESSAGE_NAMES = frozenset({"message", "msg", "incoming", "incoming_message", "delivery"})
+"""Conventional names of a received message, for the methods above when no annotation says so."""
 NEGATIVE_ACK_METHODS = frozenset({"basic_nack", "basic_reject", "nack", "reject"})
 AUTO_ACK_REGISTRATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "basic_consume": (("auto_ack", "no_ack"), ("on_message_callback", "consumer_callback", "callback")),

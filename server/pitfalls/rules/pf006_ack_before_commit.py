@@ -36,6 +36,8 @@ committed:
 - an acknowledgement inside a `with transaction.atomic():`, `with session.begin():`,
   `with conn:` or `async with conn.transaction():` block (or a function decorated with
   `@transaction.atomic`), which commits only when the block ends;
+- an aio-pika `async with message.process():` block (it acknowledges when the block
+  ends) followed by database work;
 - a consumer registered with `auto_ack=True`/`no_ack=True` whose callback, in the same
   file, writes to a database.
 
@@ -98,6 +100,33 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
             self._check_auto_ack(node, scope, checker)
+        for statement in scope.of(ast.AsyncWith) + scope.of(ast.With):
+            assert isinstance(statement, (ast.With, ast.AsyncWith))
+            for item in statement.items:
+                if _acks_on_exit(item.context_expr, checker, scope):
+                    self._check_ack_on_exit(statement, item.context_expr, scope, checker)
+
+    def _check_ack_on_exit(
+        self, statement: ast.With | ast.AsyncWith, context: ast.expr, scope: Scope, checker: Checker
+    ) -> None:
+        writes = dbflow.writes_in(scope, checker)
+        for event, node in dbflow.after(statement):
+            work = _first_inside([node], writes) if event == "stmt" else None
+            if work is None:
+                continue
+            line = checker.source.start(work).line + 1
+            message = (
+                f"`{_short(checker.source.segment(context))}` acknowledges the message when its block ends, "
+                f"before the database work on line {line} is committed: a crash in between loses the message; "
+                "do the database work inside the block"
+            )
+            checker.report(
+                self,
+                context,
+                message,
+                related=(checker.related("database work committed after the acknowledgement", work),),
+            )
+            return
 
     def _check_ack(self, ack: dbflow.DbCall, scope: Scope, checker: Checker) -> None:
         statement = dbflow.statement_of(ack.node)
@@ -202,6 +231,19 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
                 related=(checker.related("database work done after delivery was acknowledged", writes[0]),),
             )
             return
+
+
+def _acks_on_exit(expr: ast.expr, checker: Checker, scope: Scope) -> bool:
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        return False
+    if expr.func.attr not in db.ACK_ON_EXIT_METHODS:
+        return False
+    receiver = expr.func.value
+    made = dbflow.receiver_kind(receiver, checker, scope)
+    if made is not None:
+        return made.kind == db.MESSAGE
+    name = receiver.id if isinstance(receiver, ast.Name) else getattr(receiver, "attr", None)
+    return name in db.MESSAGE_NAMES
 
 
 def _callback_function(
