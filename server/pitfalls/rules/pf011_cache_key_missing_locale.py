@@ -153,7 +153,7 @@ known, get no fix.""",
             store = _store(node, function, calls, checker)
             if store is None:
                 continue
-            key, value, calls = store
+            key, value, keys = store
             reason = _locale_reason(value, function, checker, 0)
             if reason is None:
                 override = _translation_override(node, checker)
@@ -166,7 +166,7 @@ known, get no fix.""",
                 f"The cached value is {reason}, but the key has no language in it: whichever user "
                 "fills this entry decides the language everyone else gets; add the current language to the key"
             )
-            checker.report(self, key, message, fix=_key_fix(key, function, calls, checker))
+            checker.report(self, key, message, fix=_key_fix(key, function, keys, checker))
 
     # Memoized functions ------------------------------------------------------------------
 
