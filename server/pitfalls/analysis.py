@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import codecs
+import errno
+import os
 import re
+import stat
 import sys
 import time
 import warnings
@@ -257,10 +260,28 @@ def _unreadable(
     return AnalysisResult([analysis_error(message, range_)] if ANALYSIS_ERROR in codes else [])
 
 
+def read_source_bytes(path: Path) -> bytes:
+    """The bytes of a regular file. Anything else raises OSError: reading a FIFO named
+    ``x.py`` would wait forever for a writer, and a device could never end."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)", str(path))
+        with os.fdopen(descriptor, "rb") as stream:
+            descriptor = -1
+            return stream.read()
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+
+
 def analyze_file(path: Path, settings: Settings | None = None, infer_types: bool = False) -> AnalysisResult:
     """Read and analyse a file; a file that cannot be read becomes a PF000 finding."""
     try:
-        data = path.read_bytes()
+        data = read_source_bytes(path)
     except IsADirectoryError:
         return _unreadable("could not analyze: this is a directory, not a file", path, settings)
     except OSError as error:
