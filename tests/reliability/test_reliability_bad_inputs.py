@@ -4,6 +4,7 @@ costs nothing else: through the engine, the command line and the language server
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from reliability_support import (
+    WITNESS,
     BadInput,
     as_found,
     bad_inputs,
@@ -140,3 +142,43 @@ async def test_server_workspace_diagnostics_read_every_file(workspace: Path) -> 
             problems[case.name] = wrong
     assert problems == {}
     assert all(not found for found in by_file.values()), by_file
+
+
+@pytest.fixture
+def with_fifo(tmp_path: Path) -> Path:
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "good.py").write_text(WITNESS, encoding="utf-8")
+    return tmp_path
+
+
+def test_engine_refuses_a_fifo_named_like_a_module_instead_of_waiting(with_fifo: Path) -> None:
+    findings = analyze_file(with_fifo / "pipe.py").findings
+    assert [(f.code, f.message) for f in findings] == [
+        ("PF000", "could not analyze: cannot read the file: not a regular file (a pipe, socket or device)")
+    ]
+
+
+def test_command_line_does_not_wait_on_a_fifo(with_fifo: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pitfalls", "check", "--output-format", "json", "--no-cache", "."],
+        cwd=with_fifo,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    items = json.loads(completed.stdout)
+    assert sorted((Path(item["filename"]).name, item["code"]) for item in items) == [
+        ("good.py", "PF001"),
+        ("pipe.py", "PF000"),
+    ]
+
+
+async def test_server_workspace_diagnostics_do_not_wait_on_a_fifo(with_fifo: Path) -> None:
+    async with session(folders=[with_fifo], capabilities=pull_capabilities()) as client:
+        report = await client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=[])
+        )
+    found = sorted(
+        (Path(item.uri).name, str(diagnostic.code)) for item in report.items for diagnostic in item.items
+    )
+    assert found == [("good.py", "PF001"), ("pipe.py", "PF000")]
