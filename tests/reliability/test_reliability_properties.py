@@ -24,7 +24,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 from reliability_support import ROOT, document_text, open_document, published, session, uri_of
 
-from pitfalls.analysis import analyze_source
+from pitfalls.analysis import AnalysisResult, analyze_bytes, analyze_source
 from pitfalls.fixes import apply_fixes
 from pitfalls.model import Finding
 from pitfalls.source import SourceFile
@@ -128,6 +128,33 @@ def test_any_python_through_every_rule_and_fix(text: str) -> None:
     except (SyntaxError, ValueError):
         assume(False)  # the grammar also yields programs that break later compiler checks
     _check_rules_and_fixes(text)
+
+
+def _check_garbage(result: AnalysisResult, text: str) -> None:
+    assert result.failures == []
+    source = SourceFile(text)
+    for finding in result.findings:
+        if text:
+            _check_ranges(finding, source)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=3000))
+def test_any_bytes_give_findings_never_an_exception(data: bytes) -> None:
+    result = analyze_bytes(data)
+    _check_garbage(result, result.text or "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=2000)
+    | st.text(alphabet=st.characters(exclude_categories=()), max_size=300)
+)
+def test_any_text_gives_findings_never_an_exception(text: str) -> None:
+    result = analyze_source(text)
+    _check_garbage(result, text)
+    if not result.parsed:
+        assert [f.code for f in result.findings] == ["PF000"]
 
 
 # Incremental edits through a real server ------------------------------------------------
