@@ -172,11 +172,15 @@ async def test_save_rechecks_and_trace_follows_set_trace(client: LanguageClient,
     await published(client, uri, 1)
     assert not [t for t in recorder.traces if uri in t.message], "traced while the client had tracing off"
     client.set_trace(types.SetTraceParams(value=types.TraceValue.Verbose))
-    before = len(recorder.published)
+
+    def publishes() -> int:
+        return sum(1 for item in recorder.published if item.uri == uri)
+
+    before = publishes()
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
-    again = await published_when(client, uri, lambda d: len(recorder.published) > before)
+    again = await published_when(client, uri, lambda d: publishes() > before)
     assert again.version == 1 and codes(again.diagnostics) == ["PF001"]
     assert any(uri in trace.message for trace in recorder.traces)
     client.set_trace(types.SetTraceParams(value=types.TraceValue.Off))

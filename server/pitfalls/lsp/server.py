@@ -470,6 +470,8 @@ SERVER = PitfallsLanguageServer()
 @SERVER.feature(types.INITIALIZE)
 def initialize(server: PitfallsLanguageServer, params: types.InitializeParams) -> None:
     server.update_client_settings(params.initialization_options)
+    if params.trace is not None:  # pygls only follows later $/setTrace notifications
+        server.protocol.trace = params.trace
     if not server.pulls_diagnostics:
         # Clients such as Neovim 0.10+ pull whenever the server offers it, and also show
         # what is pushed: offering both would show every diagnostic twice. pygls builds
