@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import textwrap
 from pathlib import Path
 
@@ -119,12 +118,8 @@ async def test_incremental_edits_update_then_close_clears(client: LanguageClient
     client.text_document_did_close(
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
-    for _ in range(100):
-        last = recorder_of(client).published[-1]
-        if last.uri == uri and last.version is None:
-            break
-        await asyncio.sleep(0.02)
-    assert last.uri == uri and last.diagnostics == [], "closing did not clear the diagnostics"
+    cleared = await published_when(client, uri, lambda d: d == [])
+    assert cleared.version is None, "closing did not clear the diagnostics"
 
 
 async def test_syntax_error_while_typing_then_recovery(client: LanguageClient, workspace: Path) -> None:
