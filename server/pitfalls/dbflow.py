@@ -416,6 +416,12 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
         if method in db.BULK_METHODS:
             return DbCall(call, QUERY, method, None, "django", bulk=True)
         return None
+    if (
+        isinstance(receiver, ast.Call)
+        and method in db.QUERYSET_QUERY_METHODS
+        and _on_session_query(receiver, checker, scope)
+    ):
+        return DbCall(call, QUERY, method, db.SESSION, db.LEGACY_QUERY)
     if method in db.NEGATIVE_ACK_METHODS:
         return DbCall(call, NACK, method, None, None)
     needed = db.ACK_METHODS.get(method, "")
@@ -457,6 +463,17 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
     ):
         return DbCall(call, WRITE, method, None, "django")
     return None
+
+
+def _on_session_query(expr: ast.Call, checker: Checker, scope: Scope) -> bool:
+    """Whether a call chain starts at ``session.query(...)`` (SQLAlchemy's legacy Query)."""
+    current: ast.AST = expr
+    while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+        if current.func.attr == db.SESSION_QUERY_METHOD:
+            made = receiver_kind(current.func.value, checker, scope)
+            return made is not None and made.kind == db.SESSION
+        current = current.func.value
+    return False
 
 
 def _is_write_construct(expr: ast.AST, checker: Checker, scope: Scope) -> bool:

@@ -224,6 +224,10 @@ DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 FLASK_SQLALCHEMY_QUERY = "query"
 """``Model.query`` in Flask-SQLAlchemy starts a query like ``Model.objects`` in Django."""
 
+LEGACY_QUERY = "sqlalchemy.query"
+"""The library tag of SQLAlchemy's legacy ``session.query(Model).filter(...).first()`` chains."""
+SESSION_QUERY_METHOD = "query"
+
 QUERYSET_QUERY_METHODS = frozenset(
     {
         "get",
@@ -260,6 +264,9 @@ QUERYSET_QUERY_METHODS = frozenset(
 QUERYSET_LAZY_METHODS = frozenset({"filter", "exclude", "filter_by", "values", "values_list", "raw"})
 """Queryset methods that only build a query: nothing is sent until the result is iterated
 or evaluated (``list()``, ``len()``, ``if qs:``, ``.count()``...)."""
+QUERY_EVALUATING_METHODS = (QUERYSET_QUERY_METHODS - QUERYSET_LAZY_METHODS) | {"all", "iterator", "in_bulk"}
+"""Methods that run a chained query: after ``filter(...)``, ``.first()`` or SQLAlchemy's
+``.all()`` sends it (Django's ``.all()`` is lazy, but is then iterated or evaluated anyway)."""
 EVALUATING_BUILTINS = frozenset(
     {"list", "tuple", "set", "len", "bool", "sorted", "any", "all", "sum", "dict"}
 )

@@ -97,10 +97,10 @@ code around it.""",
                 continue
             if call.role == dbflow.WRITE and call.library == "django":
                 continue
-            lazy = call.library == "django" and call.method in db.QUERYSET_LAZY_METHODS
+            lazy = call.library in ("django", db.LEGACY_QUERY) and call.method in db.QUERYSET_LAZY_METHODS
             if lazy and not _evaluated(call.node, scope):
                 continue
-            if call.kind == db.SESSION and call.role == dbflow.WRITE and call.sql is None:
+            if call.kind == db.SESSION and call.method in db.SESSION_WRITE_METHODS:
                 continue
             loop = _per_item_loop(call, checker, scope)
             if loop is None or id(call.node) in reported:
@@ -199,6 +199,12 @@ def _evaluated(node: ast.Call, scope: Scope) -> bool:
     iterated, passed to ``list()``/``len()``..., or stored in a name that is then iterated.
     Building querysets to combine them as subqueries sends nothing to the database."""
     parent = getattr(node, "pf_parent", None)
+    outer = getattr(parent, "pf_parent", None)
+    if isinstance(parent, ast.Attribute) and isinstance(outer, ast.Call) and outer.func is parent:
+        # ``Model.objects.filter(...).order_by(...)``, ``session.query(M).filter(...).all()``
+        if parent.attr in db.QUERY_EVALUATING_METHODS:
+            return True
+        return _evaluated(outer, scope)
     if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is node:
         return True
     if (
@@ -467,12 +473,13 @@ def _query_depends(call: dbflow.DbCall, dependent: set[str], checker: Checker, s
     node = call.node
     arguments: list[ast.AST] = [*node.args, *(keyword.value for keyword in node.keywords)]
     keywords: list[ast.keyword] = list(node.keywords)
-    chain = dbflow.queryset_chain(node.func.value) if isinstance(node.func, ast.Attribute) else None
-    if chain is not None:
-        for link in chain[1]:
-            arguments.extend(link.args)
-            arguments.extend(keyword.value for keyword in link.keywords)
-            keywords.extend(link.keywords)
+    link: ast.AST = node.func.value if isinstance(node.func, ast.Attribute) else node
+    while isinstance(link, ast.Call) and isinstance(link.func, ast.Attribute):
+        # ``Order.objects.filter(pk=x).first()``, ``session.query(User).filter(User.id == x).one()``
+        arguments.extend(link.args)
+        arguments.extend(keyword.value for keyword in link.keywords)
+        keywords.extend(link.keywords)
+        link = link.func.value
     uses = [argument for argument in arguments if _uses(argument, dependent)]
     if not uses:
         return False
