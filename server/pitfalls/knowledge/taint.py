@@ -707,6 +707,14 @@ SHELL_PROGRAMS: frozenset[str] = frozenset(
 SHELL_COMMAND_FLAGS: frozenset[str] = frozenset({"-c", "-lc", "-ec", "-xc", "-ce", "-cl"})
 
 
+LOCAL_SOURCE_KINDS: frozenset[str] = frozenset(
+    {"the command line", "the environment", "user input", "standard input"}
+)
+"""Sources that only the person running the program controls. Loading a pickle or a
+checkpoint they name (``torch.load(args.checkpoint)``) runs code they could run anyway, so
+PF010 does not report them; a shell command built from them still breaks on odd input."""
+
+
 @dataclass(frozen=True, slots=True)
 class DeserializationSink:
     """A call that can run code chosen by whoever wrote its input.

@@ -10,6 +10,7 @@ from pitfalls.knowledge.taint import (
     ALLOW_PICKLE_KEYWORD,
     DESERIALIZATION_SINKS,
     JSON_MODULE,
+    LOCAL_SOURCE_KINDS,
     SAFE_YAML_LOADER_FIX,
     SAFE_YAML_LOADERS,
     WEIGHTS_ONLY_KEYWORD,
@@ -36,14 +37,15 @@ Finds loads that can run code (`pickle.loads/load` and `Unpickler`, also from `_
 `yaml.load`/`load_all` without a safe `Loader` and `yaml.unsafe_load`; `pandas.read_pickle`;
 `numpy.load(..., allow_pickle=True)`; `torch.load` without `weights_only=True`;
 `joblib.load`) whose data can come from outside the program: a request (body, form,
-cookies, headers, uploaded files, handler parameters), a socket, a queue message, a
-shared cache such as Redis or memcached, `input()`, `sys.argv` or the environment,
-followed through assignments, decoding (`base64`, `zlib`, `.decode()`), `io.BytesIO` and
-`open(...)` of such a path.
+cookies, headers, uploaded files, handler parameters), a socket or websocket, a queue
+message, a Lambda event, or a shared cache such as Redis or memcached; followed through
+assignments, decoding (`base64`, `zlib`, `.decode()`), `io.BytesIO`, `open(...)` of such a
+path, and files saved from an upload.
 
 Loads of data the program made itself (`pickle.loads(pickle.dumps(x))`), of files it names
-by a constant path, and of values whose origin the function does not show are left
-alone.""",
+by a constant path, of values whose origin the function does not show, and of files named
+on the command line or in the environment (whoever runs the program already runs code)
+are left alone.""",
         why_it_bites="""\
 Unpickling is running a program: a pickle can name any importable callable and its
 arguments, and `pickle.loads` calls it (`os.system`, for instance). The same holds for
@@ -121,7 +123,7 @@ objects stops loading.""",
             if tracker is None:
                 tracker = TaintTracker(checker, scope, file_contents=True)
             taint = tracker.taint_of(data)
-            if not taint.is_untrusted:
+            if not taint.is_untrusted or taint.source in LOCAL_SOURCE_KINDS:
                 continue
             self._report(node, qualified, sink, taint, tracker, checker)
 
