@@ -537,11 +537,29 @@ def _short(text: str, limit: int = 60) -> str:
 def _clock_names(function: ast.AST, nodes: list[ast.AST], checker: Checker) -> set[str]:
     names: set[str] = set()
     for node in nodes:
-        if isinstance(node, ast.Assign) and _calls_any(node.value, CLOCK_CALLS, checker):
+        if isinstance(node, ast.Assign) and _is_clock_value(node.value, checker):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     names.add(target.id)
     return names
+
+
+def _is_clock_value(node: ast.expr, checker: Checker) -> bool:
+    """A clock reading, possibly shifted or converted: ``time.time() + ttl``,
+    ``int(time.time())``, ``datetime.now(tz).timestamp()`` — not a record that holds one."""
+    if isinstance(node, ast.BinOp):
+        return _is_clock_value(node.left, checker) or _is_clock_value(node.right, checker)
+    if not isinstance(node, ast.Call):
+        return False
+    if _is_clock_call(node, checker):
+        return True
+    if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+        return _is_clock_value(node.func.value, checker)
+    return (
+        bool(node.args)
+        and checker.qualified_name(node.func) in CHEAP_CALLS
+        and _is_clock_value(node.args[0], checker)
+    )
 
 
 def _reads_clock(node: ast.AST, clock_names: set[str], checker: Checker) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import ClassVar
 
 from pitfalls.astutil import call_keyword, keyword_insertion_edit
@@ -11,7 +12,6 @@ from pitfalls.cachemodel import (
     called_name,
     enclosing_statement,
     function_of,
-    identifier_words,
     insert_after_statement,
     local_definition,
     unused_name,
@@ -31,6 +31,8 @@ from pitfalls.model import Applicability, Edit, Fix, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
 _MAX_DEPTH = 4
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_FILLER_WORDS = frozenset({"do", "try", "async", "maybe", "safe", "safely", "and", "the", "run"})
 
 
 class GatherWithoutReturnExceptions(Rule):
@@ -253,7 +255,7 @@ def _write_in_call(call: ast.Call, checker: Checker, context: ast.AST, depth: in
             func=wrapped, args=call.args[position + 1 :], keywords=call.keywords, **_location(wrapped)
         )
         return _write_in_call(inner, checker, context, depth)
-    verbs = WRITE_VERBS.intersection(identifier_words(name))
+    verbs = set(_verbs_of(name)) & WRITE_VERBS
     if not call.args and not call.keywords:
         verbs -= VERBS_WRITING_ONLY_WITH_ARGUMENTS
     if verbs:
@@ -278,6 +280,19 @@ def _write_in_call(call: ast.Call, checker: Checker, context: ast.AST, depth: in
                 if found is not None:
                     return f"`{name}(...)`, which calls {found}" if depth == 0 else found
     return None
+
+
+def _verbs_of(name: str) -> list[str]:
+    """The words of a function name in verb position: the first (after fillers such as
+    ``do_`` or ``try_``) and any after ``and``/``then``; ``asave`` (Django's async ORM) reads
+    as ``save``."""
+    words = [word.lower() for word in _NAME_WORDS.findall(name)]
+    while len(words) > 1 and words[0] in _FILLER_WORDS:
+        words.pop(0)
+    verbs = words[:1]
+    verbs += [words[index + 1] for index, word in enumerate(words[:-1]) if word in ("and", "then")]
+    verbs += [verb[1:] for verb in verbs if verb.startswith("a") and verb[1:] in WRITE_VERBS]
+    return verbs
 
 
 def _fix(
