@@ -140,3 +140,23 @@ async def test_rule_failures_are_logged_once_per_rule_and_document(monkeypatch: 
         server._finished(document, future)
         assert document.analysis is analysis
     assert len(logged) == 1 and "PF004" in logged[0] and "KeyError('x')" in logged[0]
+
+
+@pytest.mark.parametrize(
+    "negotiated",
+    [types.PositionEncodingKind.Utf8, "utf-8", types.PositionEncodingKind.Utf32, None],
+)
+def test_the_negotiated_encoding_is_a_plain_value(
+    negotiated: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Workspace:
+        position_encoding = negotiated
+
+    monkeypatch.setattr(lsp_server.PitfallsLanguageServer, "workspace", Workspace())
+    encoding = lsp_server.SERVER.position_encoding
+    assert type(encoding) is str
+    assert encoding == (str(getattr(negotiated, "value", negotiated)) if negotiated else "utf-16")
+    line = "é = 1"
+    assert PositionConverter(line, encoding).to_client(Position(0, 1)).character == {"utf-8": 2}.get(
+        encoding, 1
+    )

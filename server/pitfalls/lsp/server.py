@@ -131,7 +131,9 @@ class PitfallsLanguageServer(LanguageServer):
 
     @property
     def position_encoding(self) -> str:
-        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        # The plain value: str() of the enum would be "PositionEncodingKind.Utf16".
+        return encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
 
     def _capability(self, *names: str) -> Any:
         value: Any = self.client_capabilities
