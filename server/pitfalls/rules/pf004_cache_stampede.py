@@ -292,6 +292,10 @@ or probabilistic early expiration, avoids the miss altogether.""",
         for store in shared_stores:
             if _under_lock(store, checker):
                 continue
+            if _reads_clock(store.value, clock_names, checker) and not isinstance(
+                store.value, (ast.Tuple, ast.List, ast.Dict)
+            ):
+                continue  # the timestamp (or next deadline) itself, not a cached value
             if not _depends_on_check(store, checks, nodes, checker):
                 continue
             cost = _expensive(store.value, function, checker, 0)
