@@ -670,22 +670,36 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
     return Mutable(shown[0].kind, any(item.nested for item in kinds))
 
 
-def fills_on_miss(container_node: ast.expr, function: ast.AST) -> bool:
+def fills_on_miss(container_node: ast.expr, function: ast.AST, key: ast.expr | None = None) -> bool:
     """Whether the function uses the container as a memo: it looks a key up (``k in d``,
-    ``d.get(k)``) and stores into ``d[...]``."""
+    ``d.get(k)``, ``d[k]``) and stores into ``d[k]`` — the same ``k`` when ``key`` is given."""
+
+    def same_key(candidate: ast.expr | None) -> bool:
+        return key is None or (candidate is not None and same_expression(candidate, key))
+
     looked_up = stored = False
     for node in own_nodes(function):
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
-            if isinstance(node.ops[0], (ast.NotIn, ast.In)) and same_expression(
-                node.comparators[0], container_node
+            if (
+                isinstance(node.ops[0], (ast.NotIn, ast.In))
+                and same_expression(node.comparators[0], container_node)
+                and same_key(node.left)
             ):
                 looked_up = True
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "get" and same_expression(node.func.value, container_node):
+            if (
+                node.func.attr == "get"
+                and same_expression(node.func.value, container_node)
+                and same_key(node.args[0] if node.args else None)
+            ):
                 looked_up = True
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                if isinstance(target, ast.Subscript) and same_expression(target.value, container_node):
+                if (
+                    isinstance(target, ast.Subscript)
+                    and same_expression(target.value, container_node)
+                    and same_key(target.slice)
+                ):
                     stored = True
     return looked_up and stored
 

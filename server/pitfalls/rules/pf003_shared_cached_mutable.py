@@ -238,7 +238,9 @@ def _cache_lookup(value: ast.expr, checker: Checker) -> tuple[Container, ast.exp
     """``_cache[key]``, ``_cache.get(key)`` or ``_cache.setdefault(key, v)`` on an in-process cache."""
     if isinstance(value, ast.Subscript):
         container = container_for(value.value, checker, value)
-        return (container, value.value) if _used_as_cache(container, value.value, checker) else None
+        return (
+            (container, value.value) if _used_as_cache(container, value.value, checker, value.slice) else None
+        )
     if (
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Attribute)
@@ -250,17 +252,24 @@ def _cache_lookup(value: ast.expr, checker: Checker) -> tuple[Container, ast.exp
         if value.func.attr == "setdefault" and len(value.args) != 2:
             return None
         container = container_for(value.func.value, checker, value)
-        return (container, value.func.value) if _used_as_cache(container, value.func.value, checker) else None
+        return (
+            (container, value.func.value)
+            if _used_as_cache(container, value.func.value, checker, value.args[0])
+            else None
+        )
     return None
 
 
-def _used_as_cache(container: Container | None, node: ast.expr, checker: Checker) -> bool:
+def _used_as_cache(
+    container: Container | None, node: ast.expr, checker: Checker, key: ast.expr | None
+) -> bool:
+    """A container named as a cache, or one this function fills on a miss of the same key."""
     if container is None:
         return False
     if container.named_cache:
         return True
     function = checker.enclosing_function(node)
-    return function is not None and fills_on_miss(node, function)
+    return function is not None and key is not None and fills_on_miss(node, function, key)
 
 
 def _name_from_cache(
@@ -288,7 +297,7 @@ def _name_from_cache(
         for target in node.targets:
             if isinstance(target, ast.Subscript):
                 container = container_for(target.value, checker, target)
-                if container is not None and _used_as_cache(container, target.value, checker):
+                if container is not None and _used_as_cache(container, target.value, checker, target.slice):
                     stored = mutable_value(name, checker, function) or container_values_mutable(
                         container, checker
                     )

@@ -262,7 +262,9 @@ def _store(
     if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
         target = node.targets[0]
         container = container_for(target.value, checker, target)
-        if container is None or not (container.named_cache or fills_on_miss(target.value, function)):
+        if container is None or not (
+            container.named_cache or fills_on_miss(target.value, function, target.slice)
+        ):
             return None
         return target.slice, node.value, []
     return None
