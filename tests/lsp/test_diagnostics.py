@@ -124,22 +124,32 @@ async def test_incremental_edits_update_then_close_clears(client: LanguageClient
 
 async def test_syntax_error_while_typing_then_recovery(client: LanguageClient, workspace: Path) -> None:
     uri = from_fs_path(str(workspace / "typing_through.py"))
-    open_document(client, uri, "def cache(key, store={}):\n    return store.get(key)\n")
-    assert codes((await published(client, uri, 1)).diagnostics) == ["PF001"]
+    text = "def cache(key, store={}):\n    return store.get(key)\n\n\ndef other(seen=[]):\n    return seen\n"
+    open_document(client, uri, text)
+    assert codes((await published(client, uri, 1)).diagnostics) == ["PF001", "PF001"]
     # Start a new definition: the file stops parsing.
     client.text_document_did_change(_change(uri, 2, (2, 0), (2, 0), "def broken(:\n"))
     broken = await published(client, uri, 2)
-    assert codes(broken.diagnostics) == ["PF000"]
-    assert broken.diagnostics[0].range.start.line == 2
-    assert broken.diagnostics[0].severity == types.DiagnosticSeverity.Error
+    by_code = sorted((str(d.code), d.range.start.line) for d in broken.diagnostics)
+    # PF000 where parsing stops; the last good findings stay, moved with their lines.
+    assert by_code == [("PF000", 2), ("PF001", 0), ("PF001", 5)]
+    error = next(d for d in broken.diagnostics if d.code == "PF000")
+    assert error.severity == types.DiagnosticSeverity.Error
     hover = await client.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=22)
         )
     )
-    assert hover is None  # no PF001 while the file does not parse; and the server still answers
-    client.text_document_did_change(_change(uri, 3, (2, 11), (2, 12), "x):\n    pass"))
-    assert codes((await published(client, uri, 3)).diagnostics) == ["PF001"]
+    assert hover is not None  # the server still answers, about the carried finding
+    # Editing the line of a carried finding drops it: it may no longer stand.
+    client.text_document_did_change(_change(uri, 3, (5, 10), (5, 10), "x, "))
+    edited = await published(client, uri, 3)
+    assert sorted((str(d.code), d.range.start.line) for d in edited.diagnostics) == [
+        ("PF000", 2),
+        ("PF001", 0),
+    ]
+    client.text_document_did_change(_change(uri, 4, (2, 11), (2, 12), "x):\n    pass"))
+    assert codes((await published(client, uri, 4)).diagnostics) == ["PF001", "PF001"]
 
 
 async def test_utf16_columns_after_non_ascii_text(client: LanguageClient, workspace: Path) -> None:

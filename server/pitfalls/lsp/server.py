@@ -47,6 +47,7 @@ from pitfalls.lsp import convert
 from pitfalls.lsp.ignore import ignore_edit
 from pitfalls.lsp.positions import PositionConverter, apply_change
 from pitfalls.lsp.settings import ClientSettings, parse_client_settings, section_of
+from pitfalls.lsp.stale import carry_over
 from pitfalls.model import Applicability, Finding
 from pitfalls.rules import RULES_BY_CODE
 
@@ -96,6 +97,8 @@ class OpenDocument:
     analysis: Analysis | None = None
     running: tuple[tuple[int, int], asyncio.Future[Analysis | None]] | None = None
     refining: asyncio.Future[Analysis | None] | None = None
+    last_parsed: Analysis | None = None
+    """The latest analysis of a text that parsed, carried through syntax errors."""
     publisher: asyncio.Task[None] | None = None
     published_version: int | None = None
     reported_failures: set[str] = field(default_factory=set)
@@ -266,12 +269,15 @@ class PitfallsLanguageServer(LanguageServer):
             future.cancel()
         text, version, path = document.text, document.version, document.path
         settings = self.settings_for(path) if self.client_settings.enable and document.is_python else None
+        good = (
+            document.last_parsed if document.last_parsed and document.last_parsed.key[1] == key[1] else None
+        )
 
         def is_current() -> bool:
             return self.documents.get(document.uri) is document and self.key_of(document) == key
 
         future = asyncio.wrap_future(
-            self._executor.submit(_analyze, key, version, text, path, settings, is_current)
+            self._executor.submit(_analyze, key, version, text, path, settings, is_current, good)
         )
         document.running = (key, future)
         future.add_done_callback(lambda done: self._finished(document, done))
@@ -290,6 +296,8 @@ class PitfallsLanguageServer(LanguageServer):
         if analysis is None or analysis.key != self.key_of(document):
             return
         document.analysis = analysis
+        if analysis.result.parsed:
+            document.last_parsed = analysis
         self.trace(f"checked {document.uri} (version {analysis.version}) in {analysis.seconds * 1000:.1f} ms")
         if analysis.result.type_questions and analysis.settings is not None:
             self._refine(document, analysis)
@@ -336,6 +344,7 @@ class PitfallsLanguageServer(LanguageServer):
         ):
             return
         document.analysis = refined
+        document.last_parsed = refined
         self.trace(
             f"refined {document.uri} (version {refined.version}) with jedi in {refined.seconds * 1000:.1f} ms"
         )
@@ -422,8 +431,11 @@ def _analyze(
     path: Path | None,
     settings: Settings | None,
     is_current: Callable[[], bool],
+    last_parsed: Analysis | None = None,
 ) -> Analysis | None:
-    """Runs in the worker thread."""
+    """Runs in the worker thread. While the text does not parse, the findings of the last
+    text that did are carried to it (``stale.carry_over``), so typing through a syntax
+    error does not make every other diagnostic blink off and on."""
     if not is_current():
         return None  # dropped before it started: a newer edit arrived while it waited
     started = time.perf_counter()
@@ -437,6 +449,10 @@ def _analyze(
             result = AnalysisResult(
                 [analysis_error(f"could not analyze: pitfalls failed: {error!r}")], text=text
             )
+        if not result.parsed and last_parsed is not None:
+            previous = [f for f in last_parsed.findings if f.code != ANALYSIS_ERROR]
+            carried = carry_over(last_parsed.text, previous, text)
+            result.findings = sorted([*result.findings, *carried], key=lambda f: (f.range.start, f.code))
     return Analysis(key, version, text, result, settings, time.perf_counter() - started)
 
 
