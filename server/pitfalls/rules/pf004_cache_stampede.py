@@ -38,6 +38,7 @@ from pitfalls.knowledge.caches import (
     SINGLE_FLIGHT_WORDS,
     TTL_MEMOIZERS,
 )
+from pitfalls.knowledge.locale import LOCALE_CALL_NAMES, LOCALE_CALLS
 from pitfalls.model import Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
@@ -507,8 +508,10 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
 
 def _cheap_call(call: ast.Call, checker: Checker) -> bool:
     name = checker.qualified_name(call.func)
-    if name in CHEAP_CALLS:
+    if name in CHEAP_CALLS or name in LOCALE_CALLS:
         return True
+    if isinstance(call.func, ast.Name) and name is None and call.func.id in LOCALE_CALL_NAMES:
+        return True  # ``_("...")``: a catalogue lookup
     if not isinstance(call.func, ast.Attribute) or call.func.attr not in CHEAP_METHODS:
         return False
     if call.func.attr == "get":
