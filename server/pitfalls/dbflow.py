@@ -424,13 +424,13 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
         return DbCall(call, QUERY, method, db.SESSION, db.LEGACY_QUERY)
     if method in db.NEGATIVE_ACK_METHODS:
         return DbCall(call, NACK, method, None, None)
-    needed = db.ACK_METHODS.get(method, "")
-    if needed is None:
+    ack = db.ACK_METHODS.get(method)
+    if ack is not None and not ack.needs_evidence:
         return DbCall(call, ACK, method, None, None)
     made = receiver_kind(receiver, checker, scope)
     kind = made.kind if made is not None else None
     library = made.library if made is not None else None
-    if needed and (kind == needed or any(k.arg in db.KAFKA_COMMIT_KEYWORDS for k in call.keywords)):
+    if ack is not None and _is_acknowledgement(call, ack, kind):
         return DbCall(call, ACK, method, kind, library)
     if method in db.COMMIT_METHODS.get(kind or "", ()):
         return DbCall(call, COMMIT, method, kind, library)
@@ -463,6 +463,19 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
     ):
         return DbCall(call, WRITE, method, None, "django")
     return None
+
+
+def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:
+    if ack.kind is not None and kind == ack.kind:
+        return True
+    if any(keyword.arg in ack.keywords for keyword in call.keywords):
+        return True
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    name = (_last_name(receiver) or "").lower() if receiver is not None else ""
+    return bool(name) and any(word in name for word in ack.receiver_words) and kind not in DB_RECEIVERS
+
+
+DB_RECEIVERS = db.DB_KINDS
 
 
 def _on_session_query(expr: ast.Call, checker: Checker, scope: Scope) -> bool:

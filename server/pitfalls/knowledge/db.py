@@ -412,18 +412,33 @@ instead, so their ``with conn:`` does not count)."""
 
 # Acknowledgements ---------------------------------------------------------------------
 
-ACK_METHODS: dict[str, str | None] = {
-    "basic_ack": None,
-    "xack": None,
-    "delete_message": None,
-    "delete_message_batch": None,
-    "ack": None,
-    "acknowledge": None,
-    "commit": KAFKA_CONSUMER,
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """How to tell that ``receiver.method(...)`` acknowledges a message: any receiver, or
+    one of ``kind``, or a call with one of ``keywords``, or a receiver whose name contains
+    one of ``receiver_words``. Names shared with other APIs need the evidence
+    (``bot.delete_message(chat_id, ...)`` in Telegram bots is not an SQS delete)."""
+
+    kind: str | None = None
+    keywords: frozenset[str] = frozenset()
+    receiver_words: tuple[str, ...] = ()
+
+    @property
+    def needs_evidence(self) -> bool:
+        return self.kind is not None or bool(self.keywords) or bool(self.receiver_words)
+
+
+ACK_METHODS: dict[str, Ack] = {
+    "basic_ack": Ack(),
+    "xack": Ack(),
+    "ack": Ack(),
+    "delete_message": Ack(SQS, frozenset({"QueueUrl", "ReceiptHandle"}), ("sqs", "queue")),
+    "delete_message_batch": Ack(SQS, frozenset({"QueueUrl", "Entries"}), ("sqs", "queue")),
+    "acknowledge": Ack(None, frozenset({"ack_ids", "subscription", "request"}), ("subscriber", "pubsub")),
+    "commit": Ack(KAFKA_CONSUMER, frozenset({"message", "offsets", "asynchronous"}), ("consumer",)),
 }
-"""Methods that acknowledge a message, with the receiver kind they need (None: any)."""
-KAFKA_COMMIT_KEYWORDS = frozenset({"message", "offsets", "asynchronous"})
-"""Keywords that make a ``commit()`` an offset commit whatever the receiver's name."""
+"""Methods that acknowledge a message (or delete it, or commit its offset)."""
 ACK_ON_EXIT_METHODS = frozenset({"process"})
 """``async with message.process():`` (aio-pika) acknowledges when the block ends without error."""
 MESSAGE_NAMES = frozenset({"message", "msg", "incoming", "incoming_message", "delivery"})
