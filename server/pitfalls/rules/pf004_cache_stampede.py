@@ -11,6 +11,7 @@ from pitfalls.cachemodel import (
     called_name,
     container_for,
     identifier_words,
+    import_edit,
     is_shared_cache,
     last_identifier,
     own_nodes,
@@ -39,7 +40,7 @@ from pitfalls.knowledge.caches import (
     TTL_MEMOIZERS,
 )
 from pitfalls.knowledge.locale import LOCALE_CALL_NAMES, LOCALE_CALLS
-from pitfalls.model import Severity
+from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
 _MAX_DEPTH = 4
@@ -53,6 +54,7 @@ class CacheStampede(Rule):
     slug = "cache-stampede"
     summary = "An expiring cache entry is refilled by every request that misses it at once"
     severity = Severity.WARNING
+    has_fix = True
     triggers = ("cache", "Cache", "redis", "Redis", "time", "monotonic", "ttl", "TTL", "expire")
     wants_scopes = True
     video = Video(
@@ -119,8 +121,13 @@ def exchange_rates():
 In one process, a `threading.Lock` (or `asyncio.Lock`) around the refill with a second
 look at the cache inside it does the same. Refreshing ahead of expiry in the background,
 or probabilistic early expiration, avoids the miss altogether.""",
-        fix_safety="There is no automatic fix: how to wait for the refill (block, serve stale data, "
-        "retry) is a design decision.",
+        fix_safety="""\
+The fix is unsafe and offered only for the plain shape — `value = cache.get(key)` followed by
+`if value is None:` holding the refill. It wraps the refill in a double-checked lock: a
+module-level `threading.Lock()` (`asyncio.Lock()` in `async def`), a second look at the cache
+inside it, and the refill only if that still misses. Requests in the same process then
+wait for one refill instead of repeating it; other processes are not coordinated (use a
+`cache.add` or Redis lock for that), and a slow refill now holds the others back.""",
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
@@ -208,6 +215,7 @@ or probabilistic early expiration, avoids the miss altogether.""",
                 self,
                 write.call,
                 message,
+                fix=_double_checked_lock_fix(function, read, write, checker),
                 related=(checker.related("the read that misses", read.call),),
             )
 
@@ -671,3 +679,106 @@ def _depends_on_check(store: ast.AST, checks: list[ast.AST], nodes: list[ast.AST
 def _contains_any(node: ast.AST, wanted: list[ast.AST]) -> bool:
     ids = set(map(id, wanted))
     return any(id(inner) in ids for inner in ast.walk(node))
+
+
+# Fix ---------------------------------------------------------------------------------------------
+
+
+def _double_checked_lock_fix(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, read: CacheCall, write: CacheCall, checker: Checker
+) -> Fix | None:
+    """``v = cache.get(k)`` then ``if v is None: <refill>`` becomes a refill under a module lock
+    with a second look inside."""
+    source = checker.source
+    read_statement = checker.parent(read.call)
+    if isinstance(read_statement, ast.Await):
+        read_statement = checker.parent(read_statement)
+    if not (
+        isinstance(read_statement, ast.Assign)
+        and len(read_statement.targets) == 1
+        and isinstance(read_statement.targets[0], ast.Name)
+        and read_statement.lineno == read_statement.end_lineno
+    ):
+        return None
+    holder = checker.parent(read_statement)
+    body = _block_holding(holder, read_statement)
+    if body is None:
+        return None
+    index = next(i for i, statement in enumerate(body) if statement is read_statement)
+    if index + 1 >= len(body):
+        return None
+    refill = body[index + 1]
+    name = read_statement.targets[0].id
+    if not (
+        isinstance(refill, ast.If)
+        and not refill.orelse
+        and any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(refill.test))
+        and any(node is write.call for node in ast.walk(refill))
+    ):
+        return None
+    if any(
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and node.lineno != node.end_lineno
+        for node in ast.walk(refill)
+    ):
+        return None  # re-indenting would change a multi-line string
+    top = function
+    for ancestor in checker.ancestors(function):
+        if isinstance(ancestor, ast.Module):
+            break
+        top = ancestor  # type: ignore[assignment]
+    if not isinstance(checker.parent(top), ast.Module):
+        return None
+    is_async = isinstance(function, ast.AsyncFunctionDef)
+    module = "asyncio" if is_async else "threading"
+    edits: list[Edit] = []
+    bound = checker.resolve_name(module, checker.module_scope)
+    if bound is None:
+        if module in checker.module_defined:
+            return None
+        edits.append(import_edit(source, checker.tree, f"import {module}"))
+    elif bound != module:
+        return None
+    lock = f"_{function.name.strip('_')}_refill_lock"
+    if lock in checker.module_defined:
+        return None
+    newline = source.newline
+    edits.append(
+        Edit(
+            Range(source.start(top), source.start(top)),
+            f"{lock} = {module}.Lock(){newline}{newline}{newline}",
+        )
+    )
+    indent = source.indentation_of_line(refill.lineno - 1)
+    first_body_line = refill.body[0].lineno - 1
+    last_line = refill.end_lineno - 1  # type: ignore[operator]
+    body_lines = [source.line(number) for number in range(first_body_line, last_line + 1)]
+    shifted = [("        " + line) if line.strip() else line for line in body_lines]
+    test = source.segment(refill.test)
+    with_keyword = "async with" if is_async else "with"
+    text = newline.join(
+        [
+            f"if {test}:",
+            f"{indent}    {with_keyword} {lock}:",
+            f"{indent}        {source.segment(read_statement)}",
+            f"{indent}        if {test}:",
+            *shifted,
+        ]
+    )
+    end = Position(last_line, len(source.line(last_line)))
+    edits.append(Edit(Range(source.start(refill), end), text))
+    return Fix(
+        "Refill under a lock, with a second look at the cache inside it",
+        tuple(edits),
+        Applicability.UNSAFE,
+    )
+
+
+def _block_holding(holder: ast.AST | None, statement: ast.stmt) -> list[ast.stmt] | None:
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(holder, field, None)
+        if isinstance(block, list) and any(item is statement for item in block):
+            return block
+    for handler in getattr(holder, "handlers", ()):
+        if any(item is statement for item in handler.body):
+            return handler.body
+    return None
