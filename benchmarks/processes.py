@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import threading
@@ -25,6 +26,9 @@ class Measured:
     returncode: int | None
     timed_out: bool
     stderr: str
+    cpu_seconds: float = 0.0
+    """User plus system CPU time of the command and every worker it waited for: unlike wall
+    time, it hardly moves when other work competes for the cores."""
 
 
 def tree_rss(process: psutil.Process) -> tuple[int, int]:
@@ -44,8 +48,11 @@ def tree_rss(process: psutil.Process) -> tuple[int, int]:
     return total, largest
 
 
-def run_measured(command: list[str], *, cwd: Path, limit: float) -> Measured:
+def run_measured(
+    command: list[str], *, cwd: Path, limit: float, env: dict[str, str] | None = None
+) -> Measured:
     """Run ``command`` to completion or for at most ``limit`` seconds (then kill its group)."""
+    usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen(
         command,
@@ -53,6 +60,7 @@ def run_measured(command: list[str], *, cwd: Path, limit: float) -> Measured:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        env=env,
         text=True,
         errors="replace",
     )
@@ -77,6 +85,8 @@ def run_measured(command: list[str], *, cwd: Path, limit: float) -> Measured:
         os.killpg(child.pid, signal.SIGKILL)
         _, stderr = child.communicate()
     elapsed = time.perf_counter() - started
+    usage_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage_after.ru_utime - usage_before.ru_utime) + (usage_after.ru_stime - usage_before.ru_stime)
     done.set()
     sampler.join()
     return Measured(
@@ -86,4 +96,5 @@ def run_measured(command: list[str], *, cwd: Path, limit: float) -> Measured:
         returncode=child.returncode,
         timed_out=timed_out,
         stderr=stderr[-2000:],
+        cpu_seconds=cpu,
     )

@@ -3,6 +3,7 @@ Python-implemented tools people use for the same checks, on the same files, in t
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from processes import Measured, run_measured
+
+import pitfalls
 
 RUFF_RULES = "B006,E722,RUF032,S301,S602,S605"
 BANDIT_TESTS = "B301,B602,B605"
@@ -28,6 +31,10 @@ class ToolRow:
     @property
     def lines_per_second(self) -> float:
         return self.lines / self.run.seconds if self.run.seconds else 0.0
+
+    @property
+    def lines_per_cpu_second(self) -> float:
+        return self.lines / self.run.cpu_seconds if self.run.cpu_seconds else 0.0
 
 
 def python_files(root: Path) -> list[Path]:
@@ -122,10 +129,15 @@ def run(
     files = python_files(root)
     lines = count_lines(root, files)
     rows: list[ToolRow] = []
+    snapshot = tempfile.TemporaryDirectory(prefix="pitfalls-bench-package-")
+    # pitfalls runs from a copy of its package taken now: the results cache is keyed on the
+    # package's files, so an edit in the checkout during the run would make "warm" cold.
+    shutil.copytree(Path(pitfalls.__file__).parent, Path(snapshot.name) / "pitfalls")
+    environment = {**os.environ, "PYTHONPATH": snapshot.name}
 
     def measure(tool: str, command: list[str], chosen: list[Path], chosen_lines: int) -> Measured:
         progress(f"  {name}: {tool} on {len(chosen)} files ...")
-        measured = run_measured(command, cwd=root, limit=limit)
+        measured = run_measured(command, cwd=root, limit=limit, env=environment)
         rows.append(ToolRow(name, tool, len(chosen), chosen_lines, measured))
         if measured.returncode not in (0, 1) and not measured.timed_out:
             progress(f"    {tool} exited {measured.returncode}: {measured.stderr.strip()[-400:]}")
@@ -146,4 +158,5 @@ def run(
         measure(f"pylint -j{jobs}, {sample_name}", pylint_command(sample, jobs), sample, sample_lines)
         if with_bandit:
             measure(f"bandit, {sample_name}", bandit_command(sample), sample, sample_lines)
+    snapshot.cleanup()
     return rows
