@@ -43,7 +43,10 @@ committed:
 
 Negative acknowledgements (`basic_nack`, `basic_reject`, `nack`, `reject`) are never
 reported, nor are consumers that do no database work. Celery's default early
-acknowledgement is a deliberate, documented trade-off and is not reported.""",
+acknowledgement is a deliberate, documented trade-off and is not reported. Look-alike
+methods need evidence of a queue: `delete_message` needs an SQS client or `QueueUrl`/
+`ReceiptHandle` (a Telegram bot's `delete_message` is not an acknowledgement), and
+`commit()` is an offset commit only on a Kafka consumer.""",
         why_it_bites="""\
 Once a message is acknowledged, the broker forgets it. If the worker then crashes, is
 killed by a deploy or an OOM, or the commit fails (deadlock, constraint, lost

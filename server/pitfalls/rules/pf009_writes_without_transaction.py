@@ -44,7 +44,9 @@ Writes inside `with transaction.atomic():`/`@transaction.atomic`, `with conn:` (
 psycopg), `with session.begin():`, `with engine.begin():` and `async with
 conn.transaction():` are never reported, nor is a single commit after all the writes.
 Ordinary Django code that saves two unrelated objects is left alone: only the transfer
-shape says that the two writes must succeed or fail together.""",
+shape says that the two writes must succeed or fail together. Writes committed in separate
+`try`/`except` blocks (each unit handles its own failure), migrations and test code are
+skipped.""",
         why_it_bites="""\
 Between two commits the database holds half of the change, and a crash, a deploy, a
 timeout or a failing second statement leaves it there for good: money taken from one
