@@ -34,7 +34,7 @@ class SharedCachedMutable(Rule):
     summary = "A cached list, dict or set is returned without a copy, so callers edit the cache"
     severity = Severity.WARNING
     has_fix = True
-    triggers = ("cache", "memo", "Cache")
+    triggers = ("return",)
     wants_scopes = True
     video = Video("Why does this Python cache mutate itself?", "https://www.youtube.com/watch?v=m8EkmbfHcEw")
     doc = RuleDoc(
