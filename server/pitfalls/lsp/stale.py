@@ -12,16 +12,11 @@ are dropped when their lines did not survive.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
 
-from pitfalls.analysis import ANALYSIS_ERROR
 from pitfalls.model import Edit, Finding, Position, Range
 from pitfalls.source import SourceFile
-
-if TYPE_CHECKING:
-    from pitfalls.lsp.server import Analysis
 
 MAX_MATCHED_CELLS = 4_000_000
 """Above this many (old line, new line) pairs in the edited middle, its lines are not
@@ -107,29 +102,3 @@ def carry_over(old_text: str, findings: Iterable[Finding], new_text: str) -> lis
                 related.append(replace(place, range=moved))
         carried.append(replace(finding, range=range_, fix=fix, related=tuple(related)))
     return carried
-
-
-@dataclass(frozen=True)
-class LastGood:
-    """The last text of a document that parsed, and its findings."""
-
-    text: str
-    findings: tuple[Finding, ...]
-
-
-def with_last_good(previous: LastGood | None, analysis: Analysis) -> tuple[Analysis, LastGood | None]:
-    """The analysis to show, and the last good text to keep for the next one.
-
-    A text that parses is shown as analysed and becomes the last good one. A text that
-    does not is shown with the last good findings carried to it, next to its PF000."""
-    result = analysis.result
-    if result.parsed:
-        kept = tuple(finding for finding in result.findings if finding.code != ANALYSIS_ERROR)
-        return analysis, LastGood(analysis.text, kept)
-    if previous is None:
-        return analysis, None
-    carried = carry_over(previous.text, previous.findings, analysis.text)
-    if not carried:
-        return analysis, previous
-    findings = sorted([*carried, *result.findings], key=lambda finding: (finding.range.start, finding.code))
-    return replace(analysis, result=replace(result, findings=findings)), previous
