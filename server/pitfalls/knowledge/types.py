@@ -74,6 +74,8 @@ FLOAT_TYPE_NAMES: frozenset[str] = frozenset({"builtins.float", "numpy.float64",
 
 NOT_FLOAT_CALLS: frozenset[str] = frozenset({"builtins.str", "builtins.int", "builtins.len", "builtins.repr"})
 
-INT_RETURNING_CALLS: frozenset[str] = frozenset({"builtins.int", "builtins.len", "builtins.ord", "builtins.hash"})
+INT_RETURNING_CALLS: frozenset[str] = frozenset(
+    {"builtins.int", "builtins.len", "builtins.ord", "builtins.hash"}
+)
 PLAIN_NUMBER_TYPE_NAMES: frozenset[str] = FLOAT_TYPE_NAMES | {"builtins.int"}
 """Types whose true division yields a float (unlike Decimal / int)."""

@@ -124,7 +124,9 @@ is usually what was meant but is a different number than before.""",
         payload = question.payload
         accepted = PLAIN_NUMBER_TYPE_NAMES if payload.get("accept") == "number" else FLOAT_TYPE_NAMES
         # Typeshed's protocols and None are what inference adds for generic helpers such as sum().
-        concrete = {name for name in type_names if name != "builtins.NoneType" and not name.startswith("_typeshed.")}
+        concrete = {
+            name for name in type_names if name != "builtins.NoneType" and not name.startswith("_typeshed.")
+        }
         if not concrete or not concrete <= accepted:
             return None
         edit_range, content = payload["edit"]
@@ -161,7 +163,12 @@ is usually what was meant but is a different number than before.""",
 
 
 _INFERABLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
-_FOLDABLE = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__, ast.Div: float.__truediv__}
+_FOLDABLE = {
+    ast.Add: float.__add__,
+    ast.Sub: float.__sub__,
+    ast.Mult: float.__mul__,
+    ast.Div: float.__truediv__,
+}
 
 
 def _folds_to_exact_value(node: ast.expr, checker: Checker) -> bool:
@@ -262,7 +269,9 @@ def float_reason(
                 return None
             # Decimal / int is a Decimal: only a division of plain numbers yields a float.
             unknown = [
-                operand for operand in (node.left, node.right) if not _is_plain_number(operand, checker, depth + 1)
+                operand
+                for operand in (node.left, node.right)
+                if not _is_plain_number(operand, checker, depth + 1)
             ]
             if not unknown:
                 return f"the true division `{_short(checker.source.segment(node))}`, which yields a float"
@@ -349,7 +358,9 @@ def _is_plain_number(node: ast.expr, checker: Checker, depth: int) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return _is_plain_number(node.operand, checker, depth + 1)
     if isinstance(node, ast.BinOp):
-        return _is_plain_number(node.left, checker, depth + 1) and _is_plain_number(node.right, checker, depth + 1)
+        return _is_plain_number(node.left, checker, depth + 1) and _is_plain_number(
+            node.right, checker, depth + 1
+        )
     if float_reason(node, checker, depth + 1) is not None:
         return True
     if isinstance(node, ast.Call):
