@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from lsp_support import session
 from pytest_lsp import LanguageClient
+
+from .lsp_support import session
 
 
 @pytest.fixture(scope="module")

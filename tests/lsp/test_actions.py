@@ -7,7 +7,16 @@ import ast
 from pathlib import Path
 
 import pytest
-from lsp_support import (
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient
+
+from pitfalls.analysis import analyze_source
+from pitfalls.config import Settings
+from pitfalls.lsp.convert import finding_key
+from pitfalls.rules import RULES_BY_CODE
+
+from .lsp_support import (
     ROOT,
     apply_text_edits,
     code_actions,
@@ -20,15 +29,7 @@ from lsp_support import (
     vscode_capabilities,
     with_changes,
 )
-from lsprotocol import types
-from pygls.uris import from_fs_path
-from pytest_lsp import LanguageClient
-from test_diagnostics import PRICE_LINE, PRICES, SERVICE
-
-from pitfalls.analysis import analyze_source
-from pitfalls.config import Settings
-from pitfalls.lsp.convert import finding_key
-from pitfalls.rules import RULES_BY_CODE
+from .test_diagnostics import PRICE_LINE, PRICES, SERVICE
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 # PF000 (the file does not parse) has nothing to fix or ignore.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from lsp_support import codes, open_document, published, published_when, recorder_of, session
 from lsprotocol import types
 from pygls.uris import from_fs_path
-from test_diagnostics import SERVICE
+
+from .lsp_support import codes, open_document, published, published_when, recorder_of, session
+from .test_diagnostics import SERVICE
 
 ALL_THREE = ["PF001", "PF002", "PF012"]
 

@@ -6,7 +6,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from lsp_support import (
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient
+
+from pitfalls.rules import RULES_BY_CODE
+
+from .lsp_support import (
     client_column,
     codes,
     open_document,
@@ -14,11 +20,6 @@ from lsp_support import (
     published_when,
     recorder_of,
 )
-from lsprotocol import types
-from pygls.uris import from_fs_path
-from pytest_lsp import LanguageClient
-
-from pitfalls.rules import RULES_BY_CODE
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

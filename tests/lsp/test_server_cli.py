@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from lsp_support import SERVER_COMMAND, _make_client, codes, open_document, published, vscode_capabilities
 from lsprotocol import types
 
 from pitfalls.lsp.cli import main
+
+from .lsp_support import SERVER_COMMAND, _make_client, codes, open_document, published, vscode_capabilities
 
 
 def test_help_documents_the_options(capsys: pytest.CaptureFixture[str]) -> None:

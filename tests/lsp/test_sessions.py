@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from lsp_support import (
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pytest_lsp import client_capabilities
+
+from .lsp_support import (
     client_column,
     codes,
     open_document,
@@ -15,10 +19,7 @@ from lsp_support import (
     recorder_of,
     session,
 )
-from lsprotocol import types
-from pygls.uris import from_fs_path
-from pytest_lsp import client_capabilities
-from test_diagnostics import PRICE_LINE, PRICES, SERVICE
+from .test_diagnostics import PRICE_LINE, PRICES, SERVICE
 
 
 async def test_burst_of_edits_publishes_in_order_and_ends_current(tmp_path: Path) -> None:
