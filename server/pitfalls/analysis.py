@@ -5,12 +5,15 @@ from __future__ import annotations
 import ast
 import codecs
 import errno
+import gc
 import os
 import re
 import stat
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,10 +55,29 @@ def analysis_error(message: str, range_: Range | None = None) -> Finding:
 
 
 def parse(text: str, filename: str) -> ast.Module:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), collector_paused():
         # Invalid escape sequences and similar warnings belong to other tools.
         warnings.simplefilter("ignore")
         return ast.parse(text, filename=filename)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while building and walking a tree.
+
+    Parsing and walking allocate hundreds of thousands of objects that all stay alive, and
+    each few hundred allocations start a collection that traverses them again: about 40% of
+    ``ast.parse``'s own time on a 5,000-line file. Whatever cycles the analysis leaves are
+    collected as usual once the collector runs again. Nested and concurrent uses are safe:
+    only the use that found the collector on turns it back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _nul_range(text: str, source: SourceFile) -> Range | None:
@@ -145,7 +167,8 @@ def analyze_source(
     walker = Walker(active, checker, started + settings.timeout)
     findings: list[Finding]
     try:
-        walker.run(tree)
+        with collector_paused():
+            walker.run(tree)
         findings = checker.findings
     except AnalysisTimeout:
         findings = [*checker.findings, analysis_error(_too_long(settings))]
