@@ -309,7 +309,7 @@ def sql_text(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0) -> s
         binding = checker.name_binding(expr, scope)
         if binding is None or binding[0] is not None:
             return None
-        for value in binding[1]:
+        for value in reversed(binding[1]):  # the assignment nearest the use wins
             text = sql_text(value, checker, scope, depth + 1)
             if text is not None:
                 return text
