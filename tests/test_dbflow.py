@@ -202,3 +202,21 @@ def f(x):
     assert isinstance(try_statement, ast.Try)
     assert names(try_statement.body[0]) == ["g", "h"]
     assert names(function.body[0]) == ["h"]
+
+
+def test_conventional_names_do_not_override_other_libraries() -> None:
+    text = """
+import pika
+
+def f(body):
+    with pika.BlockingConnection(pika.ConnectionParameters("mq")) as connection:
+        channel = connection.channel()
+        channel.basic_ack(1)
+    conn = pika.BlockingConnection()
+    conn.commit()
+"""
+    checker, scopes = _walk(text)
+    scope = scopes["f"]
+    with_statement = scope.of(ast.With)[0]
+    assert not dbflow.transaction_block(with_statement.items[0], checker, scope)  # type: ignore[attr-defined]
+    assert _roles(text, "f") == [("ack", "basic_ack", None)]

@@ -123,13 +123,13 @@ def receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0)
     if isinstance(expr, ast.Name):
         made = _name_kind(expr, checker, scope, depth)
         if made is not None:
-            return made
+            return made if made.kind != db.OTHER else None
         return _conventional(expr.id)
     if isinstance(expr, ast.Attribute):
         if isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
             made = _instance_attribute_kind(expr.attr, checker, scope, depth)
             if made is not None:
-                return made
+                return made if made.kind != db.OTHER else None
         return _conventional(expr.attr)
     return None
 
@@ -149,7 +149,9 @@ def made_by_call(call: ast.Call, checker: Checker, scope: Scope, depth: int) -> 
         services = db.CLIENT_FACTORIES.get(qualified)
         if services is not None and call.args and isinstance(call.args[0], ast.Constant):
             kind = services.get(str(call.args[0].value))
-            return db.Made(kind) if kind is not None else None
+            return db.Made(kind) if kind is not None else db.Made(db.OTHER)
+        if qualified.split(".", 1)[0] in db.NON_DB_MODULES:
+            return db.Made(db.OTHER)
     if isinstance(func, ast.Name) and _is_session_factory(func, checker, scope, depth):
         return db.Made(db.SESSION, db.SQLALCHEMY)
     if isinstance(func, ast.Attribute):
@@ -213,7 +215,12 @@ def annotation_kind(annotation: ast.expr, checker: Checker, scope: Scope) -> db.
             else None
         )
     qualified = checker.qualified_name(annotation, scope)
-    return db.ANNOTATIONS.get(qualified) if qualified is not None else None
+    if qualified is None:
+        return None
+    made = db.ANNOTATIONS.get(qualified)
+    if made is None and qualified.split(".", 1)[0] in db.NON_DB_MODULES:
+        return db.Made(db.OTHER)
+    return made
 
 
 def _is_optional(annotation: ast.Subscript, checker: Checker, scope: Scope) -> bool:

@@ -31,6 +31,47 @@ SQS = "sqs"
 KAFKA_CONSUMER = "kafka_consumer"
 REDIS = "redis"
 
+OTHER = "other"
+"""Made by a known library that is not a database (``pika.BlockingConnection(...)``): its
+conventional name (``connection``) must not make it a database connection."""
+NON_DB_MODULES = frozenset(
+    {
+        "pika",
+        "kombu",
+        "aio_pika",
+        "aiormq",
+        "amqp",
+        "amqpstorm",
+        "boto3",
+        "aioboto3",
+        "botocore",
+        "kafka",
+        "confluent_kafka",
+        "aiokafka",
+        "redis",
+        "nats",
+        "zmq",
+        "grpc",
+        "socket",
+        "ssl",
+        "http",
+        "urllib",
+        "urllib3",
+        "requests",
+        "httpx",
+        "aiohttp",
+        "websockets",
+        "paramiko",
+        "ftplib",
+        "smtplib",
+        "imaplib",
+        "ldap",
+        "ldap3",
+        "multiprocessing",
+        "subprocess",
+    }
+)
+
 DB_KINDS = frozenset({CONNECTION, CURSOR, SESSION, SA_CONNECTION, ENGINE, ASYNCPG})
 
 # Library of a connection: which transaction block its fix may use ----------------------
