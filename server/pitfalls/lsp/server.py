@@ -39,6 +39,7 @@ from pitfalls.analysis import (
     analysis_error,
     analyze_file,
     analyze_source,
+    read_source_bytes,
     refine_with_types,
 )
 from pitfalls.config import ConfigError, Settings, load_settings
@@ -718,12 +719,24 @@ async def _file_report(
     if previous_id == result_id:
         return types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, result_id=result_id, version=None)
     settings = server.settings_for(path)
-    result: AnalysisResult = await server.run_in_worker(analyze_file, path, settings)
-    converter = PositionConverter(result.text or "", server.position_encoding)
+    result, text = await server.run_in_worker(_analyze_file_with_text, path, settings)
+    converter = PositionConverter(text, server.position_encoding)
     diagnostics = [convert.to_diagnostic(finding, converter, uri, None) for finding in result.findings]
     return types.WorkspaceFullDocumentDiagnosticReport(
         uri=uri, items=diagnostics, version=None, result_id=result_id
     )
+
+
+def _analyze_file_with_text(path: Path, settings: Settings) -> tuple[AnalysisResult, str]:
+    """Runs in the worker thread. The result, and the text its positions refer to: for a
+    file that could not be decoded, its bytes read leniently, as the PF000 counted them."""
+    result = analyze_file(path, settings)
+    if result.text is not None:
+        return result, result.text
+    try:
+        return result, read_source_bytes(path).decode("utf-8", errors="replace")
+    except OSError:
+        return result, ""
 
 
 def _workspace_files(roots: dict[Path, Settings]) -> list[Path]:
