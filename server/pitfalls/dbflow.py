@@ -88,14 +88,8 @@ def is_migration(checker: Checker, scope: Scope) -> bool:
 
 
 def is_test_code(checker: Checker, scope: Scope) -> bool:
-    if checker.path is not None:
-        name = PurePath(str(checker.path)).name
-        if (
-            name in db.TEST_FILE_NAMES
-            or name.startswith(db.TEST_FILE_PREFIXES)
-            or name.endswith(db.TEST_FILE_SUFFIXES)
-        ):
-            return True
+    """Code inside a ``test_*`` function or a ``Test*`` class. The file's name is not
+    enough: helpers and fixtures beside the tests are ordinary code that may ship."""
     for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
         if isinstance(ancestor, FUNCTION_TYPES) and ancestor.name.startswith(db.TEST_FUNCTION_PREFIX):
             return True

@@ -523,9 +523,6 @@ SLEEP_CALLS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "trio.sl
 """A loop that sleeps polls or retries; it does not walk a collection."""
 MIGRATION_PATH_PARTS = ("migrations", "alembic")
 """Folders of one-off schema and data migrations: a query per row there runs once."""
-TEST_FILE_PREFIXES = ("test_",)
-TEST_FILE_SUFFIXES = ("_test.py", "_tests.py")
-TEST_FILE_NAMES = frozenset({"conftest.py", "tests.py"})
 TEST_FUNCTION_PREFIX = "test"
 TEST_CLASS_PREFIX = "Test"
 """Test code: it runs against a throwaway database (Django's ``TestCase`` even wraps each

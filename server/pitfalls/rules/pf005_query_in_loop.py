@@ -41,9 +41,8 @@ paging with a cursor), `for attempt in range(3)`, loops that sleep, loops over b
 chunks or pages (one query per batch is the cure, not the disease), loops over
 databases, models or tables, and schema statements (`CREATE`, `ALTER`, `VACUUM`...).
 `executemany`, `bulk_create`, `bulk_update` and `in_bulk` are one round trip and never
-reported. Django data migrations, Alembic revisions and test code (`test_*.py`,
-`*_test.py`, `conftest.py`, `test_*` functions, `Test*` classes) are skipped: they run
-once or against a throwaway database.""",
+reported. Django data migrations, Alembic revisions and tests (`test_*` functions, `Test*`
+classes) are skipped: they run once or against a throwaway database.""",
         why_it_bites="""\
 Each query is a network round trip plus parsing and planning on the server. A page that
 lists 50 orders with one query per order makes 51 queries; in development, with ten rows
