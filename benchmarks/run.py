@@ -268,7 +268,7 @@ def memory_section(files_wanted: int) -> str:
     result = editor_bench.open_many(root, chosen)
     return (
         f"## 4b. Server memory\n\nTarget: {TARGETS['memory']}. {result.files} standard-library files "
-        f"({result.lines:,} lines, every {step}th in sorted order) opened one after the other in one "
+        f"({result.lines:,} lines, 1 file in {step} in sorted order) opened one after the other in one "
         "server, each waited for until its diagnostics arrived.\n\n"
         + table(
             ["files open", "lines", "seconds to open all", "RSS after MB", "peak RSS MB"],
