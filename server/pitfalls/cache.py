@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,19 @@ CACHE_DIRECTORY_NAME = ".pitfalls_cache"
 
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def tree_stamp(paths: list[Path]) -> str:
+    """Names, sizes and modification times of a project's files: what findings inferred
+    across modules depend on, cheap to recompute on every run."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(paths):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -51,14 +65,20 @@ class ResultsCache:
         except (OSError, ValueError):
             pass
 
-    def get(self, path: Path, digest: str) -> list[dict[str, Any]] | None:
+    def get(self, path: Path, digest: str, stamp_of: Callable[[Path], str]) -> list[dict[str, Any]] | None:
+        """The cached findings of a file with this content; an entry whose findings came
+        from cross-module inference also needs its project's files unchanged
+        (``stamp_of(path)``, computed only for such entries)."""
         entry = self.entries.get(str(path))
-        if entry is not None and entry[0] == digest:
-            return entry[1]
-        return None
+        if entry is None or entry[0] != digest:
+            return None
+        if len(entry) > 2 and entry[2] is not None and entry[2] != stamp_of(path):
+            return None
+        return entry[1]
 
-    def put(self, path: Path, digest: str, findings: list[dict[str, Any]]) -> None:
-        self.entries[str(path)] = [digest, findings]
+    def put(self, path: Path, digest: str, findings: list[dict[str, Any]], tree_stamp: str | None) -> None:
+        """Keep a file's findings; ``tree_stamp`` when they depend on other files too."""
+        self.entries[str(path)] = [digest, findings, tree_stamp]
         self.changed = True
 
     def save(self) -> None:

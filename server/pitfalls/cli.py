@@ -17,10 +17,11 @@ from typing import Any
 
 from pitfalls import __version__
 from pitfalls.analysis import AnalysisResult, analysis_error, analyze_bytes, analyze_file
-from pitfalls.cache import CACHE_DIRECTORY_NAME, ResultsCache, content_hash
+from pitfalls.cache import CACHE_DIRECTORY_NAME, ResultsCache, content_hash, tree_stamp
 from pitfalls.config import ConfigError, Settings, find_config_file, load_settings
 from pitfalls.discovery import discover
 from pitfalls.fixes import apply_fixes
+from pitfalls.inference import project_root
 from pitfalls.model import Applicability, Finding
 from pitfalls.output import FORMATS, WRITERS, FileReport, display_path, write_statistics
 from pitfalls.rules import RULES, rule_for
@@ -170,6 +171,7 @@ class FileOutcome:
     diff: str = ""
     digest: str | None = None
     cacheable: bool = True
+    depends_on_other_files: bool = False
 
 
 def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
@@ -190,7 +192,8 @@ def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutc
         [finding.to_dict() for finding in result.findings],
         [(failure.code, failure.error) for failure in result.failures],
         digest=digest,
-        cacheable=not result.depends_on_other_files and not result.failures,
+        cacheable=not result.failures,
+        depends_on_other_files=result.depends_on_other_files,
     )
     if (options.fix or options.diff) and result.text is not None and _has_wanted_fix(result, options):
         fixed_text, count = apply_fixes(
@@ -338,6 +341,14 @@ def _run(
     cache_dir = arguments.cache_dir or Path.cwd() / CACHE_DIRECTORY_NAME
     outcomes: dict[Path, FileOutcome] = {}
     pending: list[tuple[Path, Settings]] = []
+    project_stamps: dict[Path, str] = {}
+
+    def stamp_of(path: Path) -> str:
+        root = project_root(path)
+        if root not in project_stamps:
+            project_stamps[root] = tree_stamp(list(discover([root], resolver.for_directory)))
+        return project_stamps[root]
+
     for path in files:
         settings = resolver.for_file(path)
         if use_cache:
@@ -349,7 +360,7 @@ def _run(
                 digest = content_hash(path.read_bytes())
             except OSError:
                 digest = None
-            cached = cache.get(path, digest) if digest is not None else None
+            cached = cache.get(path, digest, stamp_of) if digest is not None else None
             if cached is not None:
                 outcomes[path] = FileOutcome(path, cached, digest=digest)
                 continue
@@ -359,7 +370,12 @@ def _run(
         outcomes[outcome.path] = outcome
         if use_cache and outcome.digest is not None and outcome.cacheable:
             settings = resolver.for_file(outcome.path)
-            caches[settings.fingerprint()].put(outcome.path, outcome.digest, outcome.findings)
+            caches[settings.fingerprint()].put(
+                outcome.path,
+                outcome.digest,
+                outcome.findings,
+                stamp_of(outcome.path) if outcome.depends_on_other_files else None,
+            )
     for cache in caches.values():
         cache.save()
     return [outcomes[path] for path in files]

@@ -19,7 +19,7 @@ from pitfalls.rules import RULES_BY_CODE
 logger = logging.getLogger(__name__)
 
 
-def _project_root(path: Path) -> Path:
+def project_root(path: Path) -> Path:
     """The project's top directory: the nearest with a project marker, else the directory
     above the outermost package that holds the file."""
     for directory in path.parents:
@@ -39,7 +39,7 @@ class JediTypes:
     def __init__(self, text: str, path: Path | None) -> None:
         import jedi
 
-        root = _project_root(path.resolve()) if path is not None else Path.cwd()
+        root = project_root(path.resolve()) if path is not None else Path.cwd()
         project = jedi.Project(root, load_unsafe_extensions=False, smart_sys_path=True)
         self._script = jedi.Script(
             text,
