@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from pitfalls import __version__
-from pitfalls.analysis import AnalysisResult, analysis_error, analyze_bytes, analyze_file
+from pitfalls.analysis import (
+    AnalysisResult,
+    analysis_error,
+    analyze_bytes,
+    analyze_file,
+    read_source_bytes,
+)
 from pitfalls.cache import CACHE_DIRECTORY_NAME, ResultsCache, content_hash, tree_stamp
 from pitfalls.config import ConfigError, Settings, find_config_file, load_settings
 from pitfalls.discovery import discover
@@ -177,7 +183,7 @@ class FileOutcome:
 def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
     """Analyse (and with --fix or --diff, fix) one file. Runs in worker processes too."""
     try:
-        data = path.read_bytes()
+        data = read_source_bytes(path)
     except OSError:
         result = analyze_file(path, settings)
         return FileOutcome(path, [finding.to_dict() for finding in result.findings])
@@ -212,7 +218,7 @@ def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutc
                 )
             else:
                 path.write_bytes(fixed_text.encode(utf8_sig_aware_encoding(data)))
-                after = analyze_bytes(path.read_bytes(), path=path, settings=settings, infer_types=True)
+                after = analyze_bytes(read_source_bytes(path), path=path, settings=settings, infer_types=True)
                 outcome.findings = [finding.to_dict() for finding in after.findings]
     return outcome
 
@@ -357,7 +363,7 @@ def _run(
             if cache is None:
                 cache = caches[fingerprint] = ResultsCache(cache_dir, fingerprint)
             try:
-                digest = content_hash(path.read_bytes())
+                digest = content_hash(read_source_bytes(path))
             except OSError:
                 digest = None
             cached = cache.get(path, digest, stamp_of) if digest is not None else None

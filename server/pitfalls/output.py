@@ -28,9 +28,10 @@ class FileReport:
     def source(self) -> SourceFile | None:
         if self.text is None:
             try:
+                from pitfalls.analysis import read_source_bytes
                 from pitfalls.source import decode_source
 
-                self.text = decode_source(self.path.read_bytes())
+                self.text = decode_source(read_source_bytes(self.path))
             except Exception:
                 return None
         return SourceFile(self.text)
