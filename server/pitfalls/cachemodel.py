@@ -110,6 +110,36 @@ def own_statements(function: ast.AST) -> Iterator[ast.stmt]:
             pending.extend(case.body)
 
 
+def imported_modules(checker: Checker) -> frozenset[str]:
+    """Every module the file imports, anywhere (``from a.b import c`` gives ``a.b``; a relative
+    import gives its module part, if any). Imports are statements, so one pass over the
+    statement blocks finds them all without visiting expressions; done once per file."""
+    state = checker.module_scope.state
+    known = state.get("pf_imported_modules")
+    if isinstance(known, frozenset):
+        return known
+    modules: set[str] = set()
+    pending: list[ast.stmt] = list(checker.tree.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, ast.ImportFrom):
+            if statement.module:
+                modules.add(statement.module)
+            continue
+        if isinstance(statement, ast.Import):
+            modules.update(alias.name for alias in statement.names)
+            continue
+        for block in ("body", "orelse", "finalbody"):
+            pending.extend(getattr(statement, block, ()))
+        for handler in getattr(statement, "handlers", ()):
+            pending.extend(handler.body)
+        for case in getattr(statement, "cases", ()):
+            pending.extend(case.body)
+    found = frozenset(modules)
+    state["pf_imported_modules"] = found
+    return found
+
+
 def sorted_own_nodes(function: ast.AST) -> list[ast.AST]:
     nodes = [node for node in own_nodes(function) if hasattr(node, "lineno")]
     nodes.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]

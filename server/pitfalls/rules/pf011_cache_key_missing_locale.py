@@ -13,6 +13,7 @@ from pitfalls.cachemodel import (
     container_for,
     fills_on_miss,
     import_edit,
+    imported_modules,
     is_shared_cache,
     last_identifier,
     local_definition,
@@ -428,19 +429,11 @@ def _file_is_translated(checker: Checker) -> bool:
     known = state.get("pf011_translated")
     if isinstance(known, bool):
         return known
-    translated = False
-    for node in ast.walk(checker.tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            modules = [node.module]
-        elif isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-        else:
-            continue
-        if any(
-            module == item or module.startswith(item + ".") for module in modules for item in I18N_MODULES
-        ):
-            translated = True
-            break
+    translated = any(
+        module == item or module.startswith(item + ".")
+        for module in imported_modules(checker)
+        for item in I18N_MODULES
+    )
     state["pf011_translated"] = translated
     return translated
 
@@ -487,12 +480,7 @@ def _is_render(call: ast.Call, checker: Checker) -> bool:
 
 def _language_expression(checker: Checker) -> tuple[str, list[Edit]] | None:
     """The current-language expression for this file's framework, with the import it needs."""
-    imported: set[str] = set()
-    for node in ast.walk(checker.tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-        elif isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
+    imported = imported_modules(checker)
     for framework, module, name, expression in LANGUAGE_KEY_PARTS:
         if not any(item == framework or item.startswith(framework + ".") for item in imported):
             continue
