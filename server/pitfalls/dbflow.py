@@ -60,17 +60,33 @@ class DbCall:
 def is_django_file(checker: Checker) -> bool:
     cached = checker.module_scope.state.get("dbflow.django")
     if cached is None:
-        cached = any(
+        cached = any(module in checker.source.text for module in db.DJANGO_MODULES) and any(
             isinstance(node, (ast.Import, ast.ImportFrom))
             and any(
                 (alias.name if isinstance(node, ast.Import) else (node.module or "")).split(".")[0]
                 in db.DJANGO_MODULES
                 for alias in node.names
             )
-            for node in ast.walk(checker.tree)
+            for node in statements(checker.tree)
         )
         checker.module_scope.state["dbflow.django"] = cached
     return bool(cached)
+
+
+def statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every statement of a tree (with ``except`` handlers and ``case`` blocks), skipping
+    expressions: a fraction of ``ast.walk``'s nodes, enough to find imports."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in _BLOCK_FIELDS:
+            block = getattr(node, field, None)
+            if block.__class__ is list:
+                stack.extend(reversed(block))
+
+
+_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
 def is_migration(checker: Checker, scope: Scope) -> bool:
@@ -245,23 +261,43 @@ def _instance_attribute_kind(attribute: str, checker: Checker, scope: Scope, dep
             and statement.target.id == attribute
         ):
             return annotation_kind(statement.annotation, checker, current)
-    for node in ast.walk(class_node):
-        if isinstance(node, ast.Assign) and any(_is_self_attribute(t, attribute) for t in node.targets):
+    for node in _self_attribute_assignments(current).get(attribute, ()):
+        if isinstance(node, ast.Assign):
             if isinstance(node.value, ast.Call):
                 made = made_by_call(node.value, checker, current, depth + 1)
                 if made is not None:
                     return made
-        elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target, attribute):
+        else:
+            assert isinstance(node, ast.AnnAssign)
             made = annotation_kind(node.annotation, checker, current)
             if made is not None:
                 return made
     return None
 
 
-def _is_self_attribute(target: ast.AST, attribute: str) -> bool:
+def _self_attribute_assignments(class_scope: Scope) -> dict[str, list[ast.AST]]:
+    """``self.x = ...`` and ``self.x: T`` anywhere in a class, by attribute, in
+    ``ast.walk`` order; built once per class instead of once per lookup."""
+    index = class_scope.state.get("dbflow.self_attributes")
+    if index is None:
+        index = {}
+        for node in ast.walk(class_scope.node):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if _is_self_attribute(target, None):
+                        entries = index.setdefault(target.attr, [])  # type: ignore[attr-defined]
+                        if not entries or entries[-1] is not node:
+                            entries.append(node)
+            elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target, None):
+                index.setdefault(node.target.attr, []).append(node)  # type: ignore[attr-defined]
+        class_scope.state["dbflow.self_attributes"] = index
+    return index  # type: ignore[return-value]
+
+
+def _is_self_attribute(target: ast.AST, attribute: str | None) -> bool:
     return (
         isinstance(target, ast.Attribute)
-        and target.attr == attribute
+        and (attribute is None or target.attr == attribute)
         and isinstance(target.value, ast.Name)
         and target.value.id == "self"
     )
