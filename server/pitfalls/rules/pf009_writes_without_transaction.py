@@ -241,7 +241,10 @@ def _file_sets_autocommit(checker: Checker) -> bool:
     cached = checker.module_scope.state.get("pf009.autocommit")
     if cached is None:
         cached = False
-        for node in ast.walk(checker.tree):
+        # Both forms name a word the text must hold; most files hold neither.
+        words = (db.AUTOCOMMIT_ATTRIBUTE, *db.AUTOCOMMIT_KEYWORDS)
+        nodes = ast.walk(checker.tree) if any(word in checker.source.text for word in words) else ()
+        for node in nodes:
             if isinstance(node, ast.Assign) and any(
                 isinstance(target, ast.Attribute) and target.attr == db.AUTOCOMMIT_ATTRIBUTE
                 for target in node.targets
