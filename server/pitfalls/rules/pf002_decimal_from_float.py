@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from pitfalls.astutil import call_argument
@@ -92,8 +91,6 @@ is usually what was meant but is a different number than before.""",
             return
         undecided: list[ast.expr] = []
         reason = float_reason(argument, checker, 0, undecided)
-        if reason is not None and _folds_to_exact_value(argument, checker):
-            return
         if reason is None and from_float and not _is_int_literal(argument):
             reason = "a value passed to `Decimal.from_float`"
         if reason is None:
@@ -122,12 +119,15 @@ is usually what was meant but is a different number than before.""",
 
     def answer(self, question: TypeQuestion, type_names: frozenset[str]) -> Finding | None:
         payload = question.payload
-        accepted = PLAIN_NUMBER_TYPE_NAMES if payload.get("accept") == "number" else FLOAT_TYPE_NAMES
         # Typeshed's protocols and None are what inference adds for generic helpers such as sum().
         concrete = {
             name for name in type_names if name != "builtins.NoneType" and not name.startswith("_typeshed.")
         }
-        if not concrete or not concrete <= accepted:
+        if payload.get("accept") == "number":
+            # A true division is a float unless inference shows an operand that keeps it exact.
+            if not concrete <= PLAIN_NUMBER_TYPE_NAMES:
+                return None
+        elif not concrete or not concrete <= FLOAT_TYPE_NAMES:
             return None
         edit_range, content = payload["edit"]
         fix = Fix(
@@ -135,9 +135,12 @@ is usually what was meant but is a different number than before.""",
             (Edit(Range.of(*edit_range), content),),
             Applicability.UNSAFE,
         )
-        what = "a division of plain numbers" if payload.get("accept") == "number" else "a float"
+        if payload.get("accept") == "number":
+            what = "a true division, which yields a float"
+        else:
+            what = "a float (by type inference)"
         message = (
-            f"`Decimal` built from `{payload['argument']}`, {what} (by type inference): it keeps the "
+            f"`Decimal` built from `{payload['argument']}`, {what}: it keeps the "
             "float's binary rounding error, so money totals drift by cents; build it from a string"
         )
         return Finding(self.code, message, Range.of(*payload["call"]), self.severity, fix)
@@ -163,45 +166,6 @@ is usually what was meant but is a different number than before.""",
 
 
 _INFERABLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
-_FOLDABLE = {
-    ast.Add: float.__add__,
-    ast.Sub: float.__sub__,
-    ast.Mult: float.__mul__,
-    ast.Div: float.__truediv__,
-}
-
-
-def _folds_to_exact_value(node: ast.expr, checker: Checker) -> bool:
-    """``Decimal(50 / 100)`` is exactly 0.5: arithmetic on constants whose float result
-    converts without error is harmless."""
-    value = _constant_value(node, checker, 0)
-    if value is None:
-        return False
-    try:
-        return Decimal(value) == Decimal(repr(value))
-    except (InvalidOperation, ValueError):
-        return False
-
-
-def _constant_value(node: ast.expr, checker: Checker, depth: int) -> float | None:
-    if depth > _MAX_DEPTH:
-        return None
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return float(node.value)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _constant_value(node.operand, checker, depth + 1)
-        return None if inner is None else -inner
-    if isinstance(node, ast.BinOp) and type(node.op) in _FOLDABLE:
-        left = _constant_value(node.left, checker, depth + 1)
-        right = _constant_value(node.right, checker, depth + 1)
-        if left is None or right is None or (isinstance(node.op, ast.Div) and right == 0):
-            return None
-        return _FOLDABLE[type(node.op)](left, right)
-    if isinstance(node, ast.Name):
-        binding = checker.name_binding(node)
-        if binding is not None and binding[0] is None and len(binding[1]) == 1:
-            return _constant_value(binding[1][0], checker, depth + 1)
-    return None
 
 
 def _known_not_float(node: ast.expr, checker: Checker) -> bool:
@@ -215,15 +179,6 @@ def _known_not_float(node: ast.expr, checker: Checker) -> bool:
 
 def _range_list(range_: Range) -> list[int]:
     return [range_.start.line, range_.start.column, range_.end.line, range_.end.column]
-
-
-def _exactly_representable(literal: ast.Constant, checker: Checker) -> bool:
-    """``2.0`` and ``0.5`` convert without error; ``0.1`` does not."""
-    written = checker.source.segment(literal).replace("_", "")
-    try:
-        return Decimal(literal.value) == Decimal(written)
-    except (InvalidOperation, ValueError):
-        return False
 
 
 def _is_int_literal(node: ast.expr) -> bool:
@@ -255,7 +210,7 @@ def float_reason(
     if depth > _MAX_DEPTH:
         return None
     if isinstance(node, ast.Constant):
-        if type(node.value) is float and not _exactly_representable(node, checker):
+        if type(node.value) is float:
             return f"the float literal `{checker.source.segment(node)}`"
         return None
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -273,11 +228,16 @@ def float_reason(
                 for operand in (node.left, node.right)
                 if not _is_plain_number(operand, checker, depth + 1)
             ]
+            reason = f"the true division `{_short(checker.source.segment(node))}`, which yields a float"
             if not unknown:
-                return f"the true division `{_short(checker.source.segment(node))}`, which yields a float"
-            if len(unknown) == 1 and undecided is not None and depth == 0:
+                return reason
+            if undecided is None or depth > 0:
+                return None
+            if all(isinstance(operand, _INFERABLE) for operand in unknown):
+                # Type inference decides: a Decimal operand keeps the division exact.
                 undecided.append(unknown[0])
-            return None
+                return None
+            return reason
         if isinstance(node.op, _ARITHMETIC):
             for operand in (node.left, node.right):
                 if float_reason(operand, checker, depth + 1) is not None:
