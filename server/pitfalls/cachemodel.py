@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from pitfalls.engine import Checker
@@ -372,7 +374,7 @@ def _collect_file_caches(checker: Checker) -> FileCaches:
                 clients.add(key[1])
 
     visit_body(tree.body, None, False)
-    _collect_stored_values(tree, containers)
+    _collect_stored_values(checker, containers)
     return FileCaches(containers, clients)
 
 
@@ -405,30 +407,133 @@ def _is_shared_client(value: ast.expr, checker: Checker) -> bool:
     return False
 
 
-def _collect_stored_values(tree: ast.Module, containers: dict[tuple[int, str], Container]) -> None:
+def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], Container]) -> None:
     """What the file stores into each container — ``c[k] = v``, ``c.setdefault(k, v)`` — with
-    the function the store is in, so that a stored name can be followed."""
+    the function the store is in, so that a stored name can be followed.
+
+    Assignments are statements, so only statement blocks are visited; expressions are
+    looked into only in statements whose lines spell ``setdefault``. Stores keep the order of
+    a depth-first walk that takes the last child first (which decides the kind reported)."""
     by_name: dict[str, list[Container]] = {}
     for container in containers.values():
         by_name.setdefault(container.name, []).append(container)
     if not by_name:
         return
-    pending: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
-    while pending:
-        node, function = pending.pop()
+    setdefault_lines = _lines_spelling(checker.source, "setdefault")
+    parents: dict[int, ast.AST] = {}
+    found: list[tuple[ast.AST, ast.expr, ast.AST | None]] = []
+
+    def scan_expressions(node: ast.AST, function: ast.AST | None) -> None:
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if (
+                isinstance(current, ast.Call)
+                and isinstance(current.func, ast.Attribute)
+                and current.func.attr == "setdefault"
+                and len(current.args) == 2
+                and last_identifier(current.func.value) in by_name
+            ):
+                found.append((current, current.args[1], function))
+            for child in ast.iter_child_nodes(current):
+                parents[id(child)] = current
+                if isinstance(child, ast.stmt):
+                    statements.append((child, function))
+                else:
+                    pending.append(child)
+
+    statements: list[tuple[ast.stmt, ast.AST | None]] = []
+    for statement in checker.tree.body:
+        parents[id(statement)] = checker.tree
+        statements.append((statement, None))
+    while statements:
+        statement, function = statements.pop()
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Subscript) and (last_identifier(target.value) or "") in by_name:
+                    found.append((statement, statement.value, function))
+                    break
+        inner = statement if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        if setdefault_lines and _spans_any(statement, setdefault_lines):
+            for child in ast.iter_child_nodes(statement):
+                parents[id(child)] = statement
+                if isinstance(child, ast.stmt):
+                    statements.append((child, inner))
+                else:
+                    scan_expressions(child, inner)
+            continue
+        for block in ("body", "orelse", "finalbody"):
+            for child in getattr(statement, block, ()):
+                parents[id(child)] = statement
+                statements.append((child, inner))
+        for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+            parents[id(holder)] = statement
+            for child in holder.body:
+                parents[id(child)] = holder
+                statements.append((child, inner))
+    if not found:
+        return
+    order = _last_child_first_order(checker.tree, parents)
+    found.sort(key=lambda item: order(item[0]))
+    for node, value, function in found:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Subscript):
-                    name = last_identifier(target.value)
-                    for container in by_name.get(name or "", ()):
-                        container.stored_values.append((node.value, function))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            name = last_identifier(node.func.value)
-            if name in by_name and node.func.attr == "setdefault" and len(node.args) == 2:
-                for container in by_name[name]:
-                    container.stored_values.append((node.args[1], function))
-        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-        pending.extend((child, inner) for child in ast.iter_child_nodes(node))
+                    for container in by_name.get(last_identifier(target.value) or "", ()):
+                        container.stored_values.append((value, function))
+        else:
+            name = last_identifier(node.func.value)  # type: ignore[attr-defined]
+            for container in by_name[name or ""]:
+                container.stored_values.append((value, function))
+
+
+def _lines_spelling(source: SourceFile, word: str) -> list[int]:
+    """The 1-based lines where ``word`` is written, or every line when an identifier spelled
+    with other characters could normalize to it (Python reads identifiers NFKC-normalized)."""
+    text = source.text
+    if word not in text and text.isascii():
+        return []
+    if not text.isascii() and unicodedata.normalize("NFKC", text).count(word) != text.count(word):
+        return [0, 1 << 30]
+    lines: list[int] = []
+    start = text.find(word)
+    while start != -1:
+        lines.append(source.position_at(start).line + 1)
+        start = text.find(word, start + len(word))
+    return lines
+
+
+def _spans_any(statement: ast.stmt, lines: list[int]) -> bool:
+    if lines[0] == 0:
+        return True
+    decorators = getattr(statement, "decorator_list", None)
+    first = decorators[0].lineno if decorators else statement.lineno
+    index = bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= (statement.end_lineno or statement.lineno)
+
+
+def _last_child_first_order(
+    tree: ast.AST, parents: dict[int, ast.AST]
+) -> Callable[[ast.AST], tuple[int, ...]]:
+    """A sort key giving the order in which a depth-first walk that pushes children in order
+    and pops the last one visits nodes: a node before its descendants, a later sibling first."""
+    indexes: dict[int, dict[int, int]] = {}
+
+    def key(node: ast.AST) -> tuple[int, ...]:
+        path: list[int] = []
+        current = node
+        while current is not tree:
+            parent = parents[id(current)]
+            children = indexes.get(id(parent))
+            if children is None:
+                children = {id(child): index for index, child in enumerate(ast.iter_child_nodes(parent))}
+                indexes[id(parent)] = children
+            path.append(-children[id(current)])
+            current = parent
+        path.reverse()
+        return tuple(path)
+
+    return key
 
 
 def container_for(node: ast.expr, checker: Checker, context: ast.AST) -> Container | None:
