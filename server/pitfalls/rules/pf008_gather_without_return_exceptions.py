@@ -38,9 +38,7 @@ _FILLER_WORDS = frozenset({"do", "try", "async", "maybe", "safe", "safely", "and
 class GatherWithoutReturnExceptions(Rule):
     code = "PF008"
     slug = "gather-without-return-exceptions"
-    summary = (
-        "`asyncio.gather` of writes without `return_exceptions=True` abandons the rest on the first failure"
-    )
+    summary = "`asyncio.gather` without `return_exceptions=True` abandons the rest on the first failure"
     severity = Severity.WARNING
     has_fix = True
     triggers = ("gather",)
@@ -50,15 +48,16 @@ class GatherWithoutReturnExceptions(Rule):
     doc = RuleDoc(
         what_it_does="""\
 Finds `asyncio.gather(...)` (however it is imported) over several awaitables — two or
-more arguments, or a starred list, generator or `map` — without `return_exceptions=True`,
-when at least one of the gathered calls changes something outside the process: its name
-says so (`save`, `send_email`, `publish`, `update_order`, `post`, `insert`, `charge`, ...),
-it runs an `INSERT`/`UPDATE`/`DELETE` statement, it sends a `POST`/`PUT`/`PATCH`/`DELETE`
-request, or it is a function of the same file whose body does one of these.
+more arguments, or a starred list, generator or `map` — without `return_exceptions=True`
+(an explicit `return_exceptions=False` counts as without).
 
-Fan-outs that only read (`fetch_user`, `get_prices`, `load_profile`) are left alone on
-purpose: for them, failing as a whole on the first error is usually what the caller wants,
-and the partial results are worthless anyway. `asyncio.TaskGroup` is never reported.""",
+The finding is a warning when at least one of the gathered calls changes something
+outside the process: its name says so (`save`, `send_email`, `publish`, `update_order`,
+`post`, `insert`, `charge`, ...), it runs an `INSERT`/`UPDATE`/`DELETE` statement, it sends
+a `POST`/`PUT`/`PATCH`/`DELETE` request, or it is a function of the same file whose body
+does one of these. A fan-out that only reads (`fetch_user`, `get_prices`) is reported as
+information: its results are lost too, but all-or-nothing may be what the caller wants,
+and `asyncio.TaskGroup` says so explicitly (it is never reported).""",
         why_it_bites="""\
 Without `return_exceptions=True`, `gather` raises the first exception as soon as it
 happens. The other awaitables are not cancelled, but nobody waits for them any more:
@@ -101,7 +100,10 @@ fact that it now runs only after every write has settled.""",
         assert isinstance(node, ast.Call)
         if checker.qualified_name(node.func) not in GATHER_CALLS:
             return
-        if call_keyword(node, "return_exceptions") is not None:
+        option = call_keyword(node, "return_exceptions")
+        if option is not None and not (
+            isinstance(option.value, ast.Constant) and option.value.value is False
+        ):
             return
         if any(keyword.arg is None for keyword in node.keywords):
             return  # ``**options`` may carry return_exceptions
@@ -110,7 +112,14 @@ fact that it now runs only after every write has settled.""",
             return
         function = function_of(node, checker)
         write = _first_write(node, function, checker)
+        fix = _fix(node, function, checker) if option is None else None
         if write is None:
+            message = (
+                "The first failure in this `gather` raises at once: the other results are lost and the "
+                "tasks still running go unobserved, their errors unreported; pass `return_exceptions=True` "
+                "and handle each result, or use `asyncio.TaskGroup` if all-or-nothing is intended"
+            )
+            checker.report(self, node.func, message, fix=fix, severity=Severity.INFO)
             return
         call, reason = write
         message = (
@@ -122,7 +131,7 @@ fact that it now runs only after every write has settled.""",
             self,
             node.func,
             message,
-            fix=_fix(node, function, checker),
+            fix=fix,
             related=(checker.related("a write in the fan-out", call),),
         )
 
