@@ -41,7 +41,7 @@ from pitfalls.knowledge.locale import (
     TEMPLATE_RENDER_CALLS,
     TEMPLATE_RENDER_METHODS,
 )
-from pitfalls.model import Applicability, Edit, Fix, Severity
+from pitfalls.model import Applicability, Edit, Fix, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
 _MAX_DEPTH = 3
@@ -167,7 +167,10 @@ known, get no fix.""",
                 f"The cached value is {reason}, but the key has no language in it: whichever user "
                 "fills this entry decides the language everyone else gets; add the current language to the key"
             )
-            checker.report(self, key, message, fix=_key_fix(key, function, keys, checker))
+            # From the store (the call or assignment) to the key: the squiggle starts where the
+            # entry is written, even when the key sits on a later line of a long call.
+            where = Range(checker.source.start(node), checker.source.end(key))
+            checker.report(self, where, message, fix=_key_fix(key, function, keys, checker))
 
     # Memoized functions ------------------------------------------------------------------
 
