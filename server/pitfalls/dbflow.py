@@ -464,6 +464,8 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
     ack = db.ACK_METHODS.get(method)
     if ack is not None and not ack.needs_evidence:
         return DbCall(call, ACK, method, None, None)
+    if method not in _RECEIVER_METHODS:
+        return None  # no receiver kind makes this method a database call
     made = receiver_kind(receiver, checker, scope)
     kind = made.kind if made is not None else None
     library = made.library if made is not None else None
@@ -500,6 +502,21 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
     ):
         return DbCall(call, WRITE, method, None, "django")
     return None
+
+
+_RECEIVER_METHODS = frozenset(
+    {
+        *db.ACK_METHODS,
+        *(name for names in db.COMMIT_METHODS.values() for name in names),
+        *(name for names in db.QUERY_METHODS.values() for name in names),
+        *db.BULK_METHODS,
+        *db.SESSION_WRITE_METHODS,
+        *db.EXECUTE_METHODS,
+        *db.DJANGO_INSTANCE_WRITES,
+    }
+)
+"""The methods ``classify_call`` looks up a receiver's kind for: every other method call
+is no database call whatever its receiver, and resolving receivers is the costly part."""
 
 
 def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:
