@@ -712,9 +712,9 @@ def local_callee(
     if isinstance(func, ast.Name):
         current: Scope | None = scope
         while current is not None:
-            for node in current.of(ast.FunctionDef) + current.of(ast.AsyncFunctionDef):
-                if node.name == func.id and node is not scope.node:  # type: ignore[attr-defined]
-                    return node  # type: ignore[return-value]
+            for node in _functions_named(current, func.id):
+                if node is not scope.node:
+                    return node
             current = current.parent
         return checker.module_functions.get(func.id)
     if (
@@ -724,6 +724,24 @@ def local_callee(
     ):
         return method_of_enclosing_class(func.attr, scope)
     return None
+
+
+def _functions_named(scope: Scope, name: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The scope's ``def`` statements of that name, then its ``async def`` ones, each in walk
+    order, from an index kept up to date with the nodes seen so far (one pass per scope
+    instead of a scan of every definition per call)."""
+    index = scope.state.get("dbflow.functions")
+    if index is None:
+        index = scope.state["dbflow.functions"] = ({}, {}, [0, 0])
+    by_name, async_by_name, indexed = index  # type: ignore[misc]
+    for position, (node_type, table) in enumerate(
+        ((ast.FunctionDef, by_name), (ast.AsyncFunctionDef, async_by_name))
+    ):
+        nodes = scope.of(node_type)
+        for node in nodes[indexed[position] :]:
+            table.setdefault(node.name, []).append(node)  # type: ignore[attr-defined]
+        indexed[position] = len(nodes)
+    return [*by_name.get(name, ()), *async_by_name.get(name, ())]
 
 
 def method_of_enclosing_class(name: str, scope: Scope) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -764,6 +782,12 @@ def writes_in(scope: Scope, checker: Checker, depth: int = 0, seen: set[int] | N
     """The nodes of a scope that write to the database or commit: classified calls, calls
     of functions of this file that do (followed a few levels deep), and transaction
     blocks (they commit at their end)."""
+    if seen is None and depth == 0:
+        # Asked once per acknowledgement, after the whole walk: the answer cannot change.
+        cached = scope.state.get("dbflow.writes")
+        if cached is None:
+            cached = scope.state["dbflow.writes"] = writes_in(scope, checker, depth, set())
+        return list(cached)  # type: ignore[call-overload]
     seen = seen if seen is not None else set()
     if id(scope.node) in seen:
         return []
