@@ -18,10 +18,9 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,6 +42,7 @@ from pitfalls.analysis import (
     refine_with_types,
 )
 from pitfalls.config import ConfigError, Settings, load_settings
+from pitfalls.discovery import discover
 from pitfalls.fixes import apply_fixes
 from pitfalls.lsp import convert
 from pitfalls.lsp.ignore import ignore_edit
@@ -740,22 +740,16 @@ def _analyze_file_with_text(path: Path, settings: Settings) -> tuple[AnalysisRes
 
 
 def _workspace_files(roots: dict[Path, Settings]) -> list[Path]:
+    """The files `pitfalls check` would check in each root (``.gitignore`` and ``exclude``
+    honoured), up to ``MAX_WORKSPACE_FILES``."""
     found: list[Path] = []
     for root, settings in roots.items():
-        found.extend(_python_files(root, settings))
+        found.extend(
+            itertools.islice(discover([root], lambda _directory, fixed=settings: fixed), MAX_WORKSPACE_FILES)
+        )
         if len(found) >= MAX_WORKSPACE_FILES:
             break
     return sorted(set(found[:MAX_WORKSPACE_FILES]))
-
-
-def _python_files(root: Path, settings: Settings) -> Iterator[Path]:
-    for directory, subdirectories, files in os.walk(root):
-        here = Path(directory)
-        subdirectories[:] = sorted(name for name in subdirectories if not settings.is_excluded(here / name))
-        for name in sorted(files):
-            path = here / name
-            if path.suffix in PYTHON_SUFFIXES and not settings.is_excluded(path):
-                yield path
 
 
 class _WorkspaceProgress:
