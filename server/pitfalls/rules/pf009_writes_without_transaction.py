@@ -396,10 +396,15 @@ def _wrap_in_transaction(
     first_line, last_line = start_lines[0], end_lines[1]
     indent = source.indentation_of_line(first_line)
     inside_strings = _string_interior_lines(scope.node)
+    block = [source.line(index) for index in range(first_line, last_line + 1)]
+    # One more level, in the file's own style: a tab-indented file mixing in spaces no longer parses.
+    unit = "\t" if "\t" in indent or any(text.startswith(indent + "\t") for text in block) else "    "
     lines = [indent + header]
-    for index in range(first_line, last_line + 1):
-        text = source.line(index)
-        lines.append(text if index + 1 in inside_strings or not text.strip() else "    " + text)
+    for index, text in enumerate(block, start=first_line):
+        if index + 1 in inside_strings or not text.strip() or not text.startswith(indent):
+            lines.append(text)
+        else:
+            lines.append(indent + unit + text[len(indent) :])
     replacement = source.newline.join(lines) + source.newline
     edit = Edit(
         Range(dbflow.line_start(source, first_line), dbflow.line_start(source, last_line + 1)), replacement
