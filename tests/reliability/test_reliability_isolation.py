@@ -32,7 +32,8 @@ BARE_EXCEPT = (
 
 
 def _budget_project(root: Path) -> Path:
-    (root / "pyproject.toml").write_text("[tool.pitfalls]\ntimeout = 0.001\n", encoding="utf-8")
+    # Tiny for the big file, yet roomy enough that a loaded machine never trips it on the small one.
+    (root / "pyproject.toml").write_text("[tool.pitfalls]\ntimeout = 0.05\n", encoding="utf-8")
     (root / "slow.py").write_text(SLOW_FILE, encoding="utf-8")
     (root / "small.py").write_text(WITNESS, encoding="utf-8")
     return root
