@@ -91,16 +91,24 @@ _BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 def is_migration(checker: Checker, scope: Scope) -> bool:
     """One-off code: Django data migrations and Alembic revisions run once, in a transaction."""
-    if checker.path is not None:
-        parts = PurePath(str(checker.path)).parts[:-1]
-        if any(part in db.MIGRATION_PATH_PARTS for part in parts):
-            return True
+    if _in_migration_folder(checker):
+        return True
     for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names = tuple(argument.arg for argument in ancestor.args.args[:2])
             if names == db.RUNPYTHON_PARAMETERS:
                 return True
     return False
+
+
+def _in_migration_folder(checker: Checker) -> bool:
+    cached = checker.module_scope.state.get("dbflow.migration_folder")
+    if cached is None:
+        parts = PurePath(str(checker.path)).parts[:-1] if checker.path is not None else ()
+        cached = checker.module_scope.state["dbflow.migration_folder"] = any(
+            part in db.MIGRATION_PATH_PARTS for part in parts
+        )
+    return bool(cached)
 
 
 def is_test_code(checker: Checker, scope: Scope) -> bool:
