@@ -279,8 +279,12 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
         loops.append(loop)
     every_dependent: set[str] = set()
     dependents = []
+    # Every query in a loop asks the same questions of it: answer them once per loop.
+    per_loop: dict[int, tuple[set[str], bool | None]] = scope.state.setdefault("pf005.loops", {})  # type: ignore[assignment]
     for loop in loops:
-        dependent = _dependent_names(loop)
+        if id(loop) not in per_loop:
+            per_loop[id(loop)] = (_dependent_names(loop), None)
+        dependent = set(per_loop[id(loop)][0])
         dependents.append(dependent)
         every_dependent |= dependent
     if _receiver_depends(call, every_dependent):
@@ -288,7 +292,13 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
     for loop, dependent in zip(loops, dependents, strict=True):
         if _guarded_by_memo(node, loop):
             return None
-        if not dependent or not _walks_collection(loop, checker, scope):
+        if not dependent:
+            continue
+        names, walks = per_loop[id(loop)]
+        if walks is None:
+            walks = _walks_collection(loop, checker, scope)
+            per_loop[id(loop)] = (names, walks)
+        if not walks:
             continue
         if _query_depends(call, dependent, checker, scope):
             return loop
