@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from pitfalls.engine import Checker
+from pitfalls.engine import Checker, Scope
 from pitfalls.knowledge.caches import (
     CACHE_CLIENT_CONSTRUCTORS,
     CACHE_NAME_WORDS,
@@ -94,6 +94,66 @@ def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
         pending.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
 
 
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def note_finished_scope(scope: Scope) -> None:
+    """Remember a function whose walk is complete, so ``own_nodes_of`` reads the engine's
+    nodes of it instead of walking its body again. Rules call this from ``check_scope``."""
+    if scope.kind == "function":
+        scope.node.pf_finished_scope = scope  # type: ignore[attr-defined]
+
+
+def own_nodes_of(function: ast.AST, *types: type[ast.AST]) -> list[ast.AST]:
+    """The nodes of the given types in a function body (as ``own_nodes``: not in nested
+    functions, lambdas or classes, nor in their decorators, defaults or bases), latest first.
+
+    Nodes that cannot contain one another (statements) come in the order ``own_nodes``
+    yields them; for expressions only the set is the same. Indexed once per function and
+    type, from the engine's scope once the function's walk is complete."""
+    index: dict[type[ast.AST], list[ast.AST]] | None = getattr(function, "pf_own_index", None)
+    scope: Scope | None = getattr(function, "pf_finished_scope", None)
+    if index is None:
+        index = {}
+        if scope is None:  # not walked yet (a helper defined further down): walk it once, now
+            for node in own_nodes(function):
+                index.setdefault(type(node), []).append(node)
+            function.pf_own_index_complete = True  # type: ignore[attr-defined]
+        function.pf_own_index = index  # type: ignore[attr-defined]
+    if scope is not None and not getattr(function, "pf_own_index_complete", False):
+        for node_type in types:
+            if node_type in index:
+                continue
+            if node_type in _NESTED_SCOPES:
+                index[node_type] = []
+                continue
+            foreign = _nested_outer_nodes(function, scope)
+            found = [node for node in scope.of(node_type) if id(node) not in foreign]
+            found.reverse()
+            index[node_type] = found
+    if len(types) == 1:
+        return index.get(types[0], [])
+    return [node for node_type in types for node in index.get(node_type, ())]
+
+
+def _nested_outer_nodes(function: ast.AST, scope: Scope) -> set[int]:
+    """Ids of the nodes of a scope that sit in a nested definition's decorators, arguments,
+    annotations or bases: evaluated in the scope, but outside what ``own_nodes`` visits."""
+    known: set[int] | None = getattr(function, "pf_nested_outer", None)
+    if known is not None:
+        return known
+    known = set()
+    for nested in scope.of(*_NESTED_SCOPES):
+        for name, value in ast.iter_fields(nested):
+            if name == "body":
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, ast.AST):
+                    known.update(map(id, ast.walk(item)))
+    function.pf_nested_outer = known  # type: ignore[attr-defined]
+    return known
+
+
 def own_statements(function: ast.AST) -> Iterator[ast.stmt]:
     """The statements of a function body, nested blocks included, without looking into
     expressions or nested definitions: a cheap pass for finding assignments."""
@@ -165,7 +225,7 @@ def _assignment_index(function: ast.AST) -> dict[str, list[tuple[tuple[int, int]
     def add(name: str, statement: ast.AST, value: ast.expr) -> None:
         index.setdefault(name, []).append(((statement.lineno, statement.col_offset), value))  # type: ignore[attr-defined]
 
-    for node in own_nodes(function):
+    for node in own_nodes_of(function, ast.Assign, ast.AnnAssign, ast.NamedExpr):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -705,7 +765,7 @@ def _call_result(
     elif function is not None:
         definition = local_definition(call.func, checker, function)
     if definition is not None and depth < 3:
-        for node in own_nodes(definition):
+        for node in own_nodes_of(definition, ast.Return):
             if isinstance(node, ast.Return) and node.value is not None:
                 found = mutable_value(node.value, checker, definition, depth + 1, guess)
                 if found is not None:
@@ -813,7 +873,7 @@ def fills_on_miss(container_node: ast.expr, function: ast.AST, key: ast.expr | N
         return key is None or (candidate is not None and same_expression(candidate, key))
 
     looked_up = stored = False
-    for node in own_nodes(function):
+    for node in own_nodes_of(function, ast.Compare, ast.Call, ast.Assign):
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             if (
                 isinstance(node.ops[0], (ast.NotIn, ast.In))

@@ -14,7 +14,8 @@ from pitfalls.cachemodel import (
     import_edit,
     is_empty_container,
     mutable_value,
-    own_nodes,
+    note_finished_scope,
+    own_nodes_of,
     same_expression,
 )
 from pitfalls.engine import Checker, Scope
@@ -104,6 +105,7 @@ gets no fix: pick `MappingProxyType` or a copy by hand.""",
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
+        note_finished_scope(scope)
         if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
             return
         function = scope.node
@@ -285,7 +287,7 @@ def _name_from_cache(
             if entries is None and isinstance(value, ast.Call) and value.func.attr == "setdefault":  # type: ignore[attr-defined]
                 entries = mutable_value(value.args[1], checker, function)
             return container, "the entry fetched from", entries
-    for node in own_nodes(function):
+    for node in own_nodes_of(function, ast.Assign):
         if not isinstance(node, ast.Assign):
             continue
         if is_empty_container(node.value, checker) and any(

@@ -14,7 +14,8 @@ from pitfalls.cachemodel import (
     import_edit,
     is_shared_cache,
     last_identifier,
-    own_nodes,
+    note_finished_scope,
+    own_nodes_of,
     parameter_names,
     same_expression,
     write_expiry,
@@ -131,6 +132,7 @@ wait for one refill instead of repeating it; other processes are not coordinated
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
+        note_finished_scope(scope)
         if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
             return
         function = scope.node
@@ -628,7 +630,7 @@ def _stores_shared_state(store: ast.Assign | ast.AnnAssign, function: ast.AST, d
 
 
 def _bound_locally(function: ast.AST, name: str) -> bool:
-    for node in own_nodes(function):
+    for node in own_nodes_of(function, ast.Name, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
             return True
         if isinstance(node, (ast.Import, ast.ImportFrom)) and any(

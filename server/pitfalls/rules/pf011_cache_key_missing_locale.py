@@ -17,7 +17,8 @@ from pitfalls.cachemodel import (
     is_shared_cache,
     last_identifier,
     local_definition,
-    own_nodes,
+    note_finished_scope,
+    own_nodes_of,
     parameter_names,
     same_expression,
 )
@@ -127,6 +128,7 @@ known, get no fix.""",
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
+        note_finished_scope(scope)
         if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
             return
         function = scope.node
@@ -206,7 +208,7 @@ known, get no fix.""",
         if memoizer is None:
             return False
         reason = None
-        for node in own_nodes(function):
+        for node in own_nodes_of(function, ast.Return):
             if isinstance(node, ast.Return) and node.value is not None:
                 reason = _locale_reason(node.value, function, checker, 0)
                 if reason is not None:
@@ -331,7 +333,7 @@ def _varies_on_language_header(decorator: ast.expr, checker: Checker) -> bool:
 
 def _reads_language_argument(function: Function) -> bool:
     """``request.args.get("lang")``: with ``query_string=True`` the key has the language."""
-    for node in own_nodes(function):
+    for node in own_nodes_of(function, ast.Constant):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _mentions_language(node.value):
             return True
     return False
@@ -400,7 +402,7 @@ def _call_reason(call: ast.Call, function: Function | None, checker: Checker, de
     if function is not None and depth < _MAX_DEPTH:
         definition = local_definition(call.func, checker, function)
         if definition is not None and definition is not function:
-            for inner in own_nodes(definition):
+            for inner in own_nodes_of(definition, ast.Return):
                 if isinstance(inner, ast.Return) and inner.value is not None:
                     reason = _locale_reason(inner.value, definition, checker, depth + 1)
                     if reason is not None:
