@@ -449,6 +449,8 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
     receiver = func.value
     if checker.qualified_name(func, scope) in db.DJANGO_COMMIT:
         return DbCall(call, COMMIT, method, db.CONNECTION, None)
+    if method not in _DB_METHODS:
+        return None  # no branch below classifies this method
     chain = queryset_chain(receiver) if not isinstance(receiver, ast.Name) else None
     if chain is None and isinstance(receiver, ast.Attribute):
         chain = queryset_chain(ast.Call(func=ast.Attribute(value=receiver, attr="_"), args=[], keywords=[]))
@@ -525,6 +527,12 @@ _RECEIVER_METHODS = frozenset(
 )
 """The methods ``classify_call`` looks up a receiver's kind for: every other method call
 is no database call whatever its receiver, and resolving receivers is the costly part."""
+_DB_METHODS = _RECEIVER_METHODS | {
+    *db.DJANGO_QUERYSET_WRITES,
+    *db.QUERYSET_QUERY_METHODS,
+    *db.NEGATIVE_ACK_METHODS,
+}
+"""Every method ``classify_call`` can classify, with or without looking at the receiver."""
 
 
 def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:
