@@ -407,7 +407,14 @@ def _collect_file_caches(checker: Checker) -> FileCaches:
                         if isinstance(node, (ast.Assign, ast.AnnAssign)):
                             note(node, owner, attributes_only=True)
                 continue
-            for node in ast.walk(statement) if not in_method else ():
+            if in_method:
+                continue
+            if not hasattr(statement, "body") and not hasattr(statement, "cases"):
+                # A simple statement holds no other statement: only itself can be an assignment.
+                if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                    note(statement, owner, attributes_only=False)
+                continue
+            for node in ast.walk(statement):
                 if isinstance(node, (ast.Assign, ast.AnnAssign)):
                     note(node, owner, attributes_only=False)
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
