@@ -129,6 +129,26 @@ def receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0)
     """What ``expr`` is, from how it was made or annotated, else from its conventional name."""
     if depth > _MAX_DEPTH:
         return None
+    # ``app.get(...)`` decorators and ``conn.execute`` calls resolve the same assignments
+    # again and again. The answer depends only on the nodes seen so far in the scope and
+    # the scopes around it, so it is kept while none of them has grown.
+    sizes = []
+    current: Scope | None = scope
+    while current is not None:
+        sizes.append(len(current.nodes))
+        current = current.parent
+    token = tuple(sizes)
+    memo = scope.state.get("dbflow.kinds")
+    if memo is None or memo[0] != token:  # type: ignore[index]
+        memo = scope.state["dbflow.kinds"] = (token, {})
+    answers: dict[tuple[int, int], db.Made | None] = memo[1]  # type: ignore[index]
+    key = (id(expr), depth)
+    if key not in answers:
+        answers[key] = _receiver_kind(expr, checker, scope, depth)
+    return answers[key]
+
+
+def _receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
     if isinstance(expr, ast.Await):
         expr = expr.value
     if isinstance(expr, ast.Call):
