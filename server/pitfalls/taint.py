@@ -524,29 +524,14 @@ class TaintTracker:
         cache = scope.state.setdefault("taint.self_constructors", {})
         assert isinstance(cache, dict)
         if attribute not in cache:
-            cache[attribute] = self._find_self_assignment(scope.node, attribute, constructors)
+            cache[attribute] = self._find_self_assignment(scope, attribute, constructors)
         return bool(cache[attribute])
 
-    def _find_self_assignment(
-        self, class_node: ast.AST, attribute: str, constructors: frozenset[str]
-    ) -> bool:
-        for method in getattr(class_node, "body", ()):
-            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
-            for statement in ast.walk(method):
-                if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
-                    continue
-                for target in statement.targets:
-                    if (
-                        isinstance(target, ast.Attribute)
-                        and target.attr == attribute
-                        and isinstance(target.value, ast.Name)
-                        and target.value.id == "self"
-                        and self.checker.qualified_name(statement.value.func, self.checker.module_scope)
-                        in constructors
-                    ):
-                        return True
-        return False
+    def _find_self_assignment(self, class_scope: Scope, attribute: str, constructors: frozenset[str]) -> bool:
+        return any(
+            self.checker.qualified_name(func, self.checker.module_scope) in constructors
+            for func in _self_attribute_calls(class_scope).get(attribute, ())
+        )
 
     def _constructed_by(self, receiver: ast.expr, constructors: frozenset[str]) -> bool:
         """Whether a name holds an object made by one of ``constructors`` (``r = redis.Redis()``)."""
@@ -1254,3 +1239,26 @@ def format_fields(template: str) -> list[tuple[str, str | None, str | None, str 
         return list(string.Formatter().parse(template))
     except ValueError:
         return None
+
+
+def _self_attribute_calls(class_scope: Scope) -> dict[str, list[ast.expr]]:
+    """``self.<attribute> = f(...)`` in the class's methods: the ``f`` of each, by attribute,
+    in the order the methods are walked. Built once per class, not once per attribute."""
+    index = class_scope.state.get("taint.self_attribute_calls")
+    if index is None:
+        index = {}
+        for method in getattr(class_scope.node, "body", ()):
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for statement in ast.walk(method):
+                if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
+                    continue
+                for target in statement.targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                    ):
+                        index.setdefault(target.attr, []).append(statement.value.func)
+        class_scope.state["taint.self_attribute_calls"] = index
+    return index  # type: ignore[return-value]
