@@ -10,6 +10,7 @@ working directory first on ``sys.path``, so a tool started there must not pick t
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,10 +82,29 @@ ENTRY_POINT = Path(sys.executable).with_name("pitfalls")
 """The ``pitfalls`` script pip installs next to the interpreter."""
 
 
+SAFE_PATH = {**os.environ, "PYTHONSAFEPATH": "1"}
+"""``python -m`` puts the working directory first on ``sys.path``, and CPython's own start-up
+(runpy, importlib) then imports modules such as ``warnings`` from it before pitfalls runs a
+line: in a clean virtual environment a project's ``warnings.py`` would run. Python 3.11's
+``PYTHONSAFEPATH`` (what the VS Code extension sets) prevents that; the ``pitfalls`` script
+never had the problem."""
+
+
 @pytest.mark.parametrize(
-    "command", [[sys.executable, "-m", "pitfalls"], [str(ENTRY_POINT)]], ids=["-m", "script"]
+    ("command", "env"),
+    [
+        pytest.param(
+            [sys.executable, "-m", "pitfalls"],
+            SAFE_PATH,
+            id="-m",
+            marks=pytest.mark.skipif(sys.version_info < (3, 11), reason="PYTHONSAFEPATH needs Python 3.11"),
+        ),
+        pytest.param([str(ENTRY_POINT)], None, id="script"),
+    ],
 )
-def test_command_line_checks_the_workspace_without_running_it(project: Path, command: list[str]) -> None:
+def test_command_line_checks_the_workspace_without_running_it(
+    project: Path, command: list[str], env: dict[str, str] | None
+) -> None:
     assert ENTRY_POINT.exists(), "install the package (pip install -e .) to get the pitfalls script"
     completed = subprocess.run(
         [*command, "check", "--output-format", "json", "--no-cache", "."],
@@ -92,6 +112,7 @@ def test_command_line_checks_the_workspace_without_running_it(project: Path, com
         capture_output=True,
         text=True,
         timeout=180,
+        env=env,
     )
     assert _ran(project) == ""
     assert "Traceback" not in completed.stderr, completed.stderr
@@ -103,10 +124,14 @@ def test_command_line_checks_the_workspace_without_running_it(project: Path, com
     assert billing == [("PF001", 6), ("PF002", 7), ("PF002", 7)]
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="PYTHONSAFEPATH needs Python 3.11")
 async def test_server_opens_every_module_without_running_it(project: Path) -> None:
-    # Started the way an editor starts it, in the workspace: `python -m pitfalls.lsp`.
+    # Started the way the VS Code extension starts it, in the workspace.
     async with session(
-        command=[sys.executable, "-m", "pitfalls.lsp"], folders=[project], cwd=project
+        command=[sys.executable, "-m", "pitfalls.lsp"],
+        folders=[project],
+        cwd=project,
+        env={"PYTHONSAFEPATH": "1"},
     ) as client:
         uris = []
         for path in sorted(project.rglob("*.py")):

@@ -47,7 +47,9 @@ export function buildServerCommand(inputs: ServerCommandInputs): ServerCommand {
     }
     const [python, ...interpreterArgs] = inputs.interpreter;
     const args = [...interpreterArgs, '-m', PYTHON_MODULE, ...SERVER_ARGUMENTS, ...logArguments];
-    const env: Record<string, string> = { PYTHONUTF8: '1' };
+    // PYTHONSAFEPATH (Python 3.11+): `python -m` must not put the workspace first on sys.path,
+    // or CPython's start-up would import a project's own `warnings.py` before pitfalls runs.
+    const env: Record<string, string> = { PYTHONUTF8: '1', PYTHONSAFEPATH: '1' };
 
     const environmentHasPitfalls = inputs.facts?.hasPitfalls ?? false;
     const useEnvironment = inputs.importStrategy === 'fromEnvironment' && environmentHasPitfalls;

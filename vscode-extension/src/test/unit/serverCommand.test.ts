@@ -20,6 +20,7 @@ describe('buildServerCommand', () => {
         assert.equal(command.command, '/venv/bin/python');
         assert.deepEqual(command.args, ['-X', 'dev', '-m', 'pitfalls', 'server', '--stdio', '--log-level', 'info']);
         assert.equal(command.env.PYTHONPATH, '/ext/bundled/libs:/project/src');
+        assert.equal(command.env.PYTHONSAFEPATH, '1');
         assert.match(command.description, /bundled/);
     });
 
