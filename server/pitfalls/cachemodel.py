@@ -172,6 +172,37 @@ def own_statements(function: ast.AST) -> Iterator[ast.stmt]:
             pending.extend(case.body)
 
 
+_STATEMENT_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.FunctionDef: ("body",),
+    ast.AsyncFunctionDef: ("body",),
+    ast.ClassDef: ("body",),
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "orelse", "finalbody", "handlers"),
+    ast.Match: ("cases",),
+}
+"""Per compound statement type, its fields holding statements (or handlers and cases, whose
+``body`` holds them). Simple statements are not listed."""
+if hasattr(ast, "TryStar"):
+    _STATEMENT_BLOCKS[ast.TryStar] = ("body", "orelse", "finalbody", "handlers")
+
+
+def _inner_statements(statement: ast.stmt) -> list[ast.stmt]:
+    """The statements directly inside a compound statement (through its handlers and cases)."""
+    inner: list[ast.stmt] = []
+    for block in _STATEMENT_BLOCKS.get(type(statement), ()):
+        for item in getattr(statement, block):
+            if isinstance(item, ast.stmt):
+                inner.append(item)
+            else:
+                inner.extend(item.body)
+    return inner
+
+
 def imported_modules(checker: Checker) -> frozenset[str]:
     """Every module the file imports, anywhere (``from a.b import c`` gives ``a.b``; a relative
     import gives its module part, if any). Imports are statements, so one pass over the
@@ -191,12 +222,8 @@ def imported_modules(checker: Checker) -> frozenset[str]:
         if isinstance(statement, ast.Import):
             modules.update(alias.name for alias in statement.names)
             continue
-        for block in ("body", "orelse", "finalbody"):
-            pending.extend(getattr(statement, block, ()))
-        for handler in getattr(statement, "handlers", ()):
-            pending.extend(handler.body)
-        for case in getattr(statement, "cases", ()):
-            pending.extend(case.body)
+        if type(statement) in _STATEMENT_BLOCKS:
+            pending.extend(_inner_statements(statement))
     found = frozenset(modules)
     state["pf_imported_modules"] = found
     return found
@@ -529,15 +556,15 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
                 else:
                     scan_expressions(child, inner)
             continue
-        for block in ("body", "orelse", "finalbody"):
-            for child in getattr(statement, block, ()):
+        for block in _STATEMENT_BLOCKS.get(type(statement), ()):
+            for child in getattr(statement, block):
                 parents[id(child)] = statement
-                statements.append((child, inner))
-        for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
-            parents[id(holder)] = statement
-            for child in holder.body:
-                parents[id(child)] = holder
-                statements.append((child, inner))
+                if isinstance(child, ast.stmt):
+                    statements.append((child, inner))
+                    continue
+                for grandchild in child.body:  # a handler's or a case's statements
+                    parents[id(grandchild)] = child
+                    statements.append((grandchild, inner))
     if not found:
         return
     order = _last_child_first_order(checker.tree, parents)
