@@ -394,6 +394,9 @@ class FileCaches:
     containers: dict[tuple[int, str], Container]
     shared_clients: set[str]
     """Names (``cache``, ``redis_client``, ``self.redis``) assigned from a known cache client."""
+    stored_values_collected: bool = False
+    """Whether the containers' ``stored_values`` are filled in (on first need: a pass over the
+    file that only the entry kinds need)."""
 
 
 def file_caches(checker: Checker) -> FileCaches:
@@ -468,7 +471,6 @@ def _collect_file_caches(checker: Checker) -> FileCaches:
                 clients.add(key[1])
 
     visit_body(tree.body, None, False)
-    _collect_stored_values(checker, containers)
     return FileCaches(containers, clients)
 
 
@@ -885,6 +887,10 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
             found = mutable_value(value, checker, None)
             if found is not None:
                 return found
+    caches = file_caches(checker)
+    if not caches.stored_values_collected:
+        _collect_stored_values(checker, caches.containers)
+        caches.stored_values_collected = True
     kinds: list[Mutable] = []
     for value, function in container.stored_values:
         if is_empty_container(value, checker):
