@@ -112,10 +112,12 @@ def _in_migration_folder(checker: Checker) -> bool:
 
 
 def is_test_code(checker: Checker, scope: Scope) -> bool:
-    """Code inside a ``test_*`` function or a ``Test*`` class. The file's name is not
-    enough: helpers and fixtures beside the tests are ordinary code that may ship."""
+    """Code inside a ``test_*`` function, a pytest fixture or a ``Test*`` class. The file's
+    name is not enough: helpers beside the tests are ordinary code that may ship."""
     for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
-        if isinstance(ancestor, FUNCTION_TYPES) and ancestor.name.startswith(db.TEST_FUNCTION_PREFIX):
+        if isinstance(ancestor, FUNCTION_TYPES) and (
+            ancestor.name.startswith(db.TEST_FUNCTION_PREFIX) or _is_fixture(ancestor)
+        ):
             return True
         if isinstance(ancestor, ast.ClassDef) and ancestor.name.startswith(db.TEST_CLASS_PREFIX):
             return True
@@ -295,11 +297,40 @@ def _instance_attribute_kind(attribute: str, checker: Checker, scope: Scope, dep
                 made = made_by_call(node.value, checker, current, depth + 1)
                 if made is not None:
                     return made
+            elif isinstance(node.value, ast.Name):
+                # ``def __init__(self, conn: asyncpg.Connection): self.conn = conn``
+                annotation = _parameter_annotation(node, node.value.id)
+                if annotation is not None:
+                    made = annotation_kind(annotation, checker, current)
+                    if made is not None:
+                        return made
         else:
             assert isinstance(node, ast.AnnAssign)
             made = annotation_kind(node.annotation, checker, current)
             if made is not None:
                 return made
+    return None
+
+
+def _is_fixture(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """``@pytest.fixture`` or ``@fixture(...)``: it builds data for a throwaway test database."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in db.TEST_FIXTURE_DECORATORS:
+            return True
+    return False
+
+
+def _parameter_annotation(node: ast.AST, name: str) -> ast.expr | None:
+    """The annotation of parameter ``name`` of the function that holds ``node``."""
+    for ancestor in Checker.ancestors(node):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            arguments = ancestor.args
+            for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+                if argument.arg == name:
+                    return argument.annotation
+            return None
     return None
 
 

@@ -107,7 +107,11 @@ behaves differently.""",
             writes.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
         if self._check_intermediate_commits(writes, commits, checker):
             return
-        self._check_autocommit_transfer(free, scope, checker)
+        if self._check_autocommit_scope(free, scope, checker):
+            return
+        if self._check_dependent_django_writes(free, scope, checker):
+            return
+        self._check_autocommit_transfer(free, scope, checker, managed=bool(commits))
 
     # Commits between writes ---------------------------------------------------------------
 
@@ -149,8 +153,63 @@ behaves differently.""",
 
     # Transfers in autocommit --------------------------------------------------------------
 
-    def _check_autocommit_transfer(self, free: list[dbflow.DbCall], scope: Scope, checker: Checker) -> None:
-        autocommit_file = _file_sets_autocommit(checker)
+    def _check_autocommit_scope(self, free: list[dbflow.DbCall], scope: Scope, checker: Checker) -> bool:
+        """A function that opens its own connection in autocommit mode and writes twice:
+        each statement is its own transaction, so the second can fail after the first stuck."""
+        if not _scope_sets_autocommit(scope):
+            return False
+        writes = [call for call in free if call.role == dbflow.WRITE and call.kind in db.DB_KINDS]
+        if len(writes) < 2:
+            return False
+        first, second = writes[0], writes[1]
+        message = (
+            f"{_describe(first.node, checker)} and {_describe(second.node, checker)} run on a connection in "
+            "autocommit mode, so each commits on its own: a failure in between leaves the first without "
+            "the second; run both in one transaction"
+        )
+        checker.report(
+            self,
+            first.node,
+            message,
+            related=(checker.related("the write committed on its own", second.node),),
+        )
+        return True
+
+    def _check_dependent_django_writes(
+        self, free: list[dbflow.DbCall], scope: Scope, checker: Checker
+    ) -> bool:
+        """Two Django writes outside ``atomic`` where the second uses the object the first
+        wrote (``product.save()`` then ``Reservation.objects.create(product=product)``): under
+        Django's autocommit, a failure between them keeps the first without the second."""
+        writes = [call for call in free if call.role == dbflow.WRITE and call.library == "django"]
+        for index, first in enumerate(writes):
+            written = _written_object(first)
+            if written is None:
+                continue
+            for second in writes[index + 1 :]:
+                if not _follows(first.node, second.node) or not _mentions(second.node, written):
+                    continue
+                message = (
+                    f"{_describe(first.node, checker)} and {_describe(second.node, checker)} belong together "
+                    f"(the second uses `{written}`) but each commits on its own outside "
+                    "`transaction.atomic()`: a failure in between leaves the first without the second"
+                )
+                checker.report(
+                    self,
+                    first.node,
+                    message,
+                    fix=_wrap_in_transaction(first, second, first.node, scope, checker),
+                    related=(checker.related("the dependent write", second.node),),
+                )
+                return True
+        return False
+
+    def _check_autocommit_transfer(
+        self, free: list[dbflow.DbCall], scope: Scope, checker: Checker, managed: bool
+    ) -> None:
+        # A function that commits itself runs its writes in a transaction, whatever other
+        # connections of the file do.
+        autocommit_file = _file_sets_autocommit(checker) and not managed
         candidates: list[tuple[dbflow.DbCall, str, ast.AST]] = []
         for call in free:
             if call.role != dbflow.WRITE:
@@ -237,27 +296,59 @@ def _following_nodes(statement: ast.stmt, nodes: list[ast.AST]) -> list[ast.AST]
     return [node for node in nodes if any(dbflow.contains(container, node) for container in following)]
 
 
+def _written_object(call: dbflow.DbCall) -> str | None:
+    """The existing object a write changes: ``product`` in ``product.save()`` or
+    ``old.delete()``. Creating a row and then its children (``app = App.objects.create();
+    Webhook.objects.create(app=app)``) is left alone: fixtures and factories do it everywhere,
+    and a parent without children is rarely the harm this rule is about."""
+    receiver = call.receiver
+    if isinstance(receiver, ast.Name) and call.method in ("save", "delete", "asave", "adelete"):
+        return receiver.id
+    return None
+
+
+def _mentions(call: ast.Call, name: str) -> bool:
+    arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+    return any(
+        isinstance(node, ast.Name) and node.id == name
+        for argument in arguments
+        for node in ast.walk(argument)
+    )
+
+
+def _sets_autocommit(node: ast.AST) -> bool:
+    """``connect(..., autocommit=True)``, ``isolation_level=None`` or ``conn.autocommit = True``."""
+    if isinstance(node, ast.Assign):
+        return (
+            any(
+                isinstance(target, ast.Attribute) and target.attr == db.AUTOCOMMIT_ATTRIBUTE
+                for target in node.targets
+            )
+            and isinstance(node.value, ast.Constant)
+            and node.value.value is True
+        )
+    if isinstance(node, ast.Call):
+        return any(
+            keyword.arg in db.AUTOCOMMIT_KEYWORDS
+            and isinstance(keyword.value, ast.Constant)
+            and keyword.value.value is db.AUTOCOMMIT_KEYWORDS[keyword.arg]
+            for keyword in node.keywords
+        )
+    return False
+
+
+def _scope_sets_autocommit(scope: Scope) -> bool:
+    return any(_sets_autocommit(node) for node in scope.of(ast.Assign, ast.Call))
+
+
 def _file_sets_autocommit(checker: Checker) -> bool:
     cached = checker.module_scope.state.get("pf009.autocommit")
     if cached is None:
-        cached = False
         # Both forms name a word the text must hold; most files hold neither.
         words = (db.AUTOCOMMIT_ATTRIBUTE, *db.AUTOCOMMIT_KEYWORDS)
-        nodes = ast.walk(checker.tree) if any(word in checker.source.text for word in words) else ()
-        for node in nodes:
-            if isinstance(node, ast.Assign) and any(
-                isinstance(target, ast.Attribute) and target.attr == db.AUTOCOMMIT_ATTRIBUTE
-                for target in node.targets
-            ):
-                cached = cached or (isinstance(node.value, ast.Constant) and node.value.value is True)
-            elif isinstance(node, ast.Call):
-                for keyword in node.keywords:
-                    if (
-                        keyword.arg in db.AUTOCOMMIT_KEYWORDS
-                        and isinstance(keyword.value, ast.Constant)
-                        and keyword.value.value is db.AUTOCOMMIT_KEYWORDS[keyword.arg]
-                    ):
-                        cached = True
+        cached = any(word in checker.source.text for word in words) and any(
+            _sets_autocommit(node) for node in ast.walk(checker.tree)
+        )
         checker.module_scope.state["pf009.autocommit"] = cached
     return bool(cached)
 
