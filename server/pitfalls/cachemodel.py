@@ -26,6 +26,7 @@ from pitfalls.knowledge.caches import (
     EXPIRING_CONTAINER_CONSTRUCTORS,
     EXPIRY_KEYWORDS,
     EXPIRY_POSITION,
+    IMMUTABLE_CONSTRUCTORS,
     IN_PROCESS_CONTAINER_CONSTRUCTORS,
     MUTABLE_ANNOTATIONS,
     MUTABLE_RESULT_CALLS,
@@ -571,16 +572,29 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
         return
     order = _last_child_first_order(checker.tree, parents)
     found.sort(key=lambda item: order(item[0]))
+
+    def owning_class(function: ast.AST | None) -> ast.AST | None:
+        current = parents.get(id(function)) if function is not None else None
+        while current is not None and not isinstance(current, ast.ClassDef):
+            current = parents.get(id(current))
+        return current
+
+    def belongs(container: Container, function: ast.AST | None) -> bool:
+        # Two classes may each keep a ``self._cache``: a store feeds its own class's.
+        return container.owner is None or owning_class(function) is container.owner
+
     for node, value, function in found:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Subscript):
                     for container in by_name.get(last_identifier(target.value) or "", ()):
-                        container.stored_values.append((value, function))
+                        if belongs(container, function):
+                            container.stored_values.append((value, function))
         else:
             name = last_identifier(node.func.value)  # type: ignore[attr-defined]
             for container in by_name[name or ""]:
-                container.stored_values.append((value, function))
+                if belongs(container, function):
+                    container.stored_values.append((value, function))
 
 
 def _lines_spelling(source: SourceFile, word: str) -> list[int]:
@@ -772,6 +786,8 @@ def mutable_value(
                 and _first_argument_nested(node.args[0], checker, function, depth)
             )
             return Mutable(kind, nested)
+        if name in IMMUTABLE_CONSTRUCTORS:
+            return None  # ``frozenset(load_roles(org))`` is immutable whatever it is built from
         return _call_result(node, checker, depth, guess, function)
     if isinstance(node, ast.Await) and guess:
         return mutable_value(node.value, checker, function, depth + 1, guess)

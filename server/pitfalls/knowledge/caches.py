@@ -309,6 +309,20 @@ IMMUTABLE_RESULT_CALLS: frozenset[str] = frozenset(
 )
 """Calls whose result, returned from a cache lookup, is a copy or immutable (PF003 silent)."""
 
+IMMUTABLE_CONSTRUCTORS: frozenset[str] = frozenset(
+    {
+        "builtins.tuple",
+        "builtins.frozenset",
+        "builtins.str",
+        "builtins.bytes",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "types.MappingProxyType",
+    }
+)
+"""Calls that build an immutable value: a cache entry made by one is safe to hand out."""
+
 COPY_METHODS: frozenset[str] = frozenset({"copy", "deepcopy", "model_copy", "clone"})
 
 MUTABLE_RESULT_CALLS: frozenset[str] = frozenset(
