@@ -275,11 +275,16 @@ def _with_bound_value(identifier: str, scope: Scope) -> ast.expr | None:
     return None
 
 
-def _instance_attribute_kind(attribute: str, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
-    """``self.conn`` is what the class assigns to it or declares it as."""
+def _enclosing_class_scope(scope: Scope) -> Scope | None:
     current: Scope | None = scope
     while current is not None and current.kind != "class":
         current = current.parent
+    return current
+
+
+def _instance_attribute_kind(attribute: str, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
+    """``self.conn`` is what the class assigns to it or declares it as."""
+    current = _enclosing_class_scope(scope)
     if current is None:
         return None
     class_node = current.node
@@ -812,9 +817,7 @@ def _functions_named(scope: Scope, name: str) -> list[ast.FunctionDef | ast.Asyn
 
 
 def method_of_enclosing_class(name: str, scope: Scope) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    current: Scope | None = scope
-    while current is not None and current.kind != "class":
-        current = current.parent
+    current = _enclosing_class_scope(scope)
     if current is None:
         return None
     class_node = current.node
