@@ -525,6 +525,8 @@ MIGRATION_PATH_PARTS = ("migrations", "alembic")
 """Folders of one-off schema and data migrations: a query per row there runs once."""
 TEST_FUNCTION_PREFIX = "test"
 TEST_CLASS_PREFIX = "Test"
+DRAINING_METHODS = frozenset({"pop", "popleft", "popitem"})
+"""``while pending: item = pending.pop()`` walks ``pending`` item by item."""
 TEST_FIXTURE_DECORATORS = frozenset({"fixture", "yield_fixture"})
 """Test code: it runs against a throwaway database (Django's ``TestCase`` even wraps each
 test in a transaction), so N+1 queries and separate commits there cost nothing."""

@@ -262,6 +262,8 @@ def _is_chain_link(call: ast.Call, classified: set[int]) -> bool:
 def _iterated(loop: ast.AST) -> ast.expr:
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         return loop.iter
+    if isinstance(loop, ast.While):
+        return loop.test  # the collection being drained
     return loop.generators[0].iter  # type: ignore[attr-defined]
 
 
@@ -274,7 +276,7 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
             return None
     loops: list[ast.AST] = []
     for loop in checker.enclosing_loops(node):
-        if isinstance(loop, ast.While):
+        if isinstance(loop, ast.While) and not _popped_targets(loop):
             break  # polling, retrying or paging: what runs inside is not per item
         loops.append(loop)
     every_dependent: set[str] = set()
@@ -335,7 +337,29 @@ def _is_literal_collection(iterable: ast.expr, checker: Checker, scope: Scope) -
     )
 
 
+def _popped_targets(loop: ast.While) -> set[str]:
+    """``while pending: item = pending.pop()``: a loop that drains a collection one item at a
+    time is as much per item as a ``for``; the names bound to the popped items."""
+    if not isinstance(loop.test, ast.Name):
+        return set()
+    drained = loop.test.id
+    names: set[str] = set()
+    for statement in loop.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call)
+            and isinstance(statement.value.func, ast.Attribute)
+            and statement.value.func.attr in db.DRAINING_METHODS
+            and isinstance(statement.value.func.value, ast.Name)
+            and statement.value.func.value.id == drained
+        ):
+            names.update(name for target in statement.targets for name in _bound(target))
+    return names
+
+
 def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
+    if isinstance(loop, ast.While):
+        return bool(_popped_targets(loop))
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         pairs = [(loop.target, loop.iter)]
         body: list[ast.AST] = list(loop.body)
@@ -417,6 +441,9 @@ def _dependent_names(loop: ast.AST) -> set[str]:
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         names = set(_bound(loop.target))
         region: list[ast.AST] = list(loop.body)
+    elif isinstance(loop, ast.While):
+        names = _popped_targets(loop)
+        region = list(loop.body)
     else:
         names = set()
         for generator in loop.generators:  # type: ignore[attr-defined]
