@@ -37,18 +37,6 @@ def is_constant_true(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def dotted_name(node: ast.AST) -> str | None:
-    """``a.b.c`` for a chain of attributes on a name, without resolving imports."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def insert_statements_at_body_start(
     source: SourceFile,
     function: ast.FunctionDef | ast.AsyncFunctionDef,

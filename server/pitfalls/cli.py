@@ -31,7 +31,7 @@ from pitfalls.inference import project_root
 from pitfalls.model import Applicability, Finding
 from pitfalls.output import FORMATS, WRITERS, FileReport, display_path, write_statistics
 from pitfalls.rules import RULES, rule_for
-from pitfalls.source import decode_source, utf8_sig_aware_encoding
+from pitfalls.source import utf8_sig_aware_encoding
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -414,4 +414,4 @@ def _safe_check_one(path: Path, settings: Settings, options: CheckOptions) -> Fi
         return FileOutcome(path, [finding.to_dict()])
 
 
-__all__ = ["decode_source", "main"]
+__all__ = ["main"]

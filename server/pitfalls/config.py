@@ -120,9 +120,6 @@ class Settings:
         relative = self._relative(path)
         return any(_glob_match(relative, pattern) for pattern in (*self.exclude, *self.extend_exclude))
 
-    def severity_of(self, code: str, default: Severity) -> Severity:
-        return self.severity.get(code, default)
-
     def overridden(
         self,
         *,

@@ -13,7 +13,7 @@ import builtins
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pitfalls.model import Finding, Fix, Position, Range, Related, Severity, TypeQuestion
@@ -152,14 +152,6 @@ class Scope:
 class RuleFailure:
     code: str
     error: str
-
-
-@dataclass
-class FileContext:
-    """Facts about the file that rules share; computed once, read by many."""
-
-    source: SourceFile
-    module_defined: set[str] = field(default_factory=set)
 
 
 class Checker:

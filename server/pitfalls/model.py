@@ -54,9 +54,6 @@ class Range:
     def contains(self, position: Position) -> bool:
         return self.start <= position <= self.end
 
-    def overlaps(self, other: Range) -> bool:
-        return self.start < other.end and other.start < self.end
-
 
 @dataclass(frozen=True, slots=True)
 class Edit:
