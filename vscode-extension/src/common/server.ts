@@ -102,6 +102,21 @@ export class ServerManager implements Disposable {
 
         const folder = this.scope();
         let wasRunning = false;
+        let startFailureReported = false;
+        // Reported from whichever comes first: start() rejecting, or the connection closing
+        // before the server ever ran (the language client does not always reject start()
+        // when the process exits during initialization).
+        const reportStartFailure = (reason: string): void => {
+            if (startFailureReported) {
+                return;
+            }
+            startFailureReported = true;
+            this.status.set('failed', 'The server did not start: see the output.');
+            this.reportProblem(
+                `the server did not start (${reason}). ` +
+                    `The output channel has the server's own messages; the command was: ${[command.command, ...command.args].join(' ')}`,
+            );
+        };
         const serverOptions: ServerOptions = {
             command: command.command,
             args: command.args,
@@ -118,9 +133,14 @@ export class ServerManager implements Disposable {
             initializationOptions: { [CONFIGURATION_SECTION]: toServerSettings(settings) },
             errorHandler: {
                 error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue, handled: true }),
-                // A server that never got running is reported once by startClient, not restarted.
-                closed: (): CloseHandlerResult =>
-                    wasRunning ? this.onServerClosed() : { action: CloseAction.DoNotRestart, handled: true },
+                // A server that never got running is reported once, not restarted.
+                closed: (): CloseHandlerResult => {
+                    if (wasRunning) {
+                        return this.onServerClosed();
+                    }
+                    reportStartFailure('the process ended before it was ready');
+                    return { action: CloseAction.DoNotRestart, handled: true };
+                },
             },
         };
         const client = new LanguageClient(SERVER_ID, SERVER_NAME, serverOptions, clientOptions);
@@ -139,11 +159,7 @@ export class ServerManager implements Disposable {
             await client.start();
         } catch (error) {
             this.client = undefined;
-            this.status.set('failed', 'The server did not start: see the output.');
-            this.reportProblem(
-                `the server did not start (${errorMessage(error)}). ` +
-                    `The output channel has the server's own messages; the command was: ${[command.command, ...command.args].join(' ')}`,
-            );
+            reportStartFailure(errorMessage(error));
             await client.dispose(2000).catch(() => undefined);
         }
     }
