@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,9 @@ from conftest import ROOT
 
 
 def _ruff() -> list[str]:
-    ruff = shutil.which("ruff")
+    # The one installed beside this interpreter first: a venv's bin is often not on PATH.
+    beside = Path(sys.executable).with_name("ruff")
+    ruff = str(beside) if beside.exists() else shutil.which("ruff")
     if ruff is None:
         pytest.fail("ruff is not installed: pip install -e '.[test]'")
     return [ruff]
