@@ -113,7 +113,7 @@ def test_in_process_containers_and_their_entries() -> None:
     assert names is not None and not names.named_cache
     assert container_values_mutable(names, checker) is None
     function = checker.module_functions["roles"]
-    assert fills_on_miss(returns[0].value.value, function)
+    assert fills_on_miss(checker, returns[0].value.value, function)
 
 
 @pytest.mark.parametrize(

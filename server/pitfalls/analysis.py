@@ -176,6 +176,8 @@ def analyze_source(
         checker.type_questions.clear()
     except RecursionError:
         findings = [analysis_error("could not analyze: the code is nested too deeply")]
+    finally:
+        checker.release()
     questions = checker.type_questions
     answered = False
     if infer_types and questions:

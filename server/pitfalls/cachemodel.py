@@ -75,7 +75,22 @@ def names_a_cache(node: ast.expr) -> bool:
 
 
 def same_expression(left: ast.AST, right: ast.AST) -> bool:
-    return ast.dump(left) == ast.dump(right)
+    """Whether two expressions are written alike, positions aside: what comparing their
+    ``ast.dump`` says, without building the two dumps."""
+    pending: list[tuple[object, object]] = [(left, right)]
+    while pending:
+        one, other = pending.pop()
+        if one.__class__ is not other.__class__:
+            return False
+        if isinstance(one, ast.AST):
+            pending.extend((getattr(one, name, None), getattr(other, name, None)) for name in one._fields)
+        elif one.__class__ is list:
+            if len(one) != len(other):  # type: ignore[arg-type]
+                return False
+            pending.extend(zip(one, other, strict=True))  # type: ignore[call-overload]
+        elif one != other and repr(one) != repr(other):  # repr: NaN constants dump alike
+            return False
+    return True
 
 
 # Functions and statements -------------------------------------------------------------------
@@ -98,37 +113,31 @@ def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def note_finished_scope(scope: Scope) -> None:
-    """Remember a function whose walk is complete, so ``own_nodes_of`` reads the engine's
-    nodes of it instead of walking its body again. Rules call this from ``check_scope``."""
-    if scope.kind == "function":
-        scope.node.pf_finished_scope = scope  # type: ignore[attr-defined]
-
-
-def own_nodes_of(function: ast.AST, *types: type[ast.AST]) -> list[ast.AST]:
+def own_nodes_of(checker: Checker, function: ast.AST, *types: type[ast.AST]) -> list[ast.AST]:
     """The nodes of the given types in a function body (as ``own_nodes``: not in nested
     functions, lambdas or classes, nor in their decorators, defaults or bases), latest first.
 
     Nodes that cannot contain one another (statements) come in the order ``own_nodes``
     yields them; for expressions only the set is the same. Indexed once per function and
     type, from the engine's scope once the function's walk is complete."""
-    index: dict[type[ast.AST], list[ast.AST]] | None = getattr(function, "pf_own_index", None)
-    scope: Scope | None = getattr(function, "pf_finished_scope", None)
+    facts = checker.facts_of(function)
+    index: dict[type[ast.AST], list[ast.AST]] | None = facts.get("own_index")  # type: ignore[assignment]
+    scope = checker.finished_scope(function)
     if index is None:
         index = {}
         if scope is None:  # not walked yet (a helper defined further down): walk it once, now
             for node in own_nodes(function):
                 index.setdefault(type(node), []).append(node)
-            function.pf_own_index_complete = True  # type: ignore[attr-defined]
-        function.pf_own_index = index  # type: ignore[attr-defined]
-    if scope is not None and not getattr(function, "pf_own_index_complete", False):
+            facts["own_index_complete"] = True
+        facts["own_index"] = index
+    if scope is not None and not facts.get("own_index_complete", False):
         for node_type in types:
             if node_type in index:
                 continue
             if node_type in _NESTED_SCOPES:
                 index[node_type] = []
                 continue
-            foreign = _nested_outer_nodes(function, scope)
+            foreign = _nested_outer_nodes(checker, function, scope)
             found = [node for node in scope.of(node_type) if id(node) not in foreign]
             found.reverse()
             index[node_type] = found
@@ -137,10 +146,11 @@ def own_nodes_of(function: ast.AST, *types: type[ast.AST]) -> list[ast.AST]:
     return [node for node_type in types for node in index.get(node_type, ())]
 
 
-def _nested_outer_nodes(function: ast.AST, scope: Scope) -> set[int]:
+def _nested_outer_nodes(checker: Checker, function: ast.AST, scope: Scope) -> set[int]:
     """Ids of the nodes of a scope that sit in a nested definition's decorators, arguments,
     annotations or bases: evaluated in the scope, but outside what ``own_nodes`` visits."""
-    known: set[int] | None = getattr(function, "pf_nested_outer", None)
+    facts = checker.facts_of(function)
+    known: set[int] | None = facts.get("nested_outer")  # type: ignore[assignment]
     if known is not None:
         return known
     known = set()
@@ -151,7 +161,7 @@ def _nested_outer_nodes(function: ast.AST, scope: Scope) -> set[int]:
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, ast.AST):
                     known.update(map(id, ast.walk(item)))
-    function.pf_nested_outer = known  # type: ignore[attr-defined]
+    facts["nested_outer"] = known
     return known
 
 
@@ -236,16 +246,23 @@ def sorted_own_nodes(function: ast.AST) -> list[ast.AST]:
     return nodes
 
 
-def assignments_in(function: ast.AST, name: str, before: ast.AST | None = None) -> list[ast.expr]:
+def assignments_in(
+    checker: Checker, function: ast.AST, name: str, before: ast.AST | None = None
+) -> list[ast.expr]:
     """Values assigned to ``name`` in the function (``x = v``, ``x: T = v``, ``x := v``),
     only those before ``before`` when given."""
     limit = (getattr(before, "lineno", 1 << 30), getattr(before, "col_offset", 0)) if before else (1 << 30, 0)
-    return [value for position, value in _assignment_index(function).get(name, ()) if position < limit]
+    return [
+        value for position, value in _assignment_index(checker, function).get(name, ()) if position < limit
+    ]
 
 
-def _assignment_index(function: ast.AST) -> dict[str, list[tuple[tuple[int, int], ast.expr]]]:
+def _assignment_index(
+    checker: Checker, function: ast.AST
+) -> dict[str, list[tuple[tuple[int, int], ast.expr]]]:
     """Every simple assignment of the function by name, in source order; built once per function."""
-    index = getattr(function, "pf_assignment_index", None)
+    facts = checker.facts_of(function)
+    index: dict[str, list[tuple[tuple[int, int], ast.expr]]] | None = facts.get("assignments")  # type: ignore[assignment]
     if index is not None:
         return index
     index = {}
@@ -253,7 +270,7 @@ def _assignment_index(function: ast.AST) -> dict[str, list[tuple[tuple[int, int]
     def add(name: str, statement: ast.AST, value: ast.expr) -> None:
         index.setdefault(name, []).append(((statement.lineno, statement.col_offset), value))  # type: ignore[attr-defined]
 
-    for node in own_nodes_of(function, ast.Assign, ast.AnnAssign, ast.NamedExpr):
+    for node in own_nodes_of(checker, function, ast.Assign, ast.AnnAssign, ast.NamedExpr):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -268,7 +285,7 @@ def _assignment_index(function: ast.AST) -> dict[str, list[tuple[tuple[int, int]
             add(node.target.id, node, node.value)
     for values in index.values():
         values.sort(key=lambda item: (item[1].lineno, item[1].col_offset))
-    function.pf_assignment_index = index  # type: ignore[attr-defined]
+    facts["assignments"] = index
     return index
 
 
@@ -423,56 +440,63 @@ def _container_key(target: ast.expr, owner: ast.ClassDef | None) -> tuple[int, s
 
 
 def _collect_file_caches(checker: Checker) -> FileCaches:
-    containers: dict[tuple[int, str], Container] = {}
-    clients: set[str] = set()
-    tree = checker.tree
+    found = FileCaches({}, set())
+    _note_caches_in(checker.tree.body, None, False, checker, found)
+    return found
 
-    def visit_body(body: list[ast.stmt], owner: ast.ClassDef | None, in_method: bool) -> None:
-        for statement in body:
-            if isinstance(statement, ast.ClassDef):
-                visit_body(statement.body, statement, False)
-                continue
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if owner is not None:
-                    for node in own_statements(statement):
-                        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-                            note(node, owner, attributes_only=True)
-                continue
-            if in_method:
-                continue
-            if not hasattr(statement, "body") and not hasattr(statement, "cases"):
-                # A simple statement holds no other statement: only itself can be an assignment.
-                if isinstance(statement, (ast.Assign, ast.AnnAssign)):
-                    note(statement, owner, attributes_only=False)
-                continue
-            for node in ast.walk(statement):
-                if isinstance(node, (ast.Assign, ast.AnnAssign)):
-                    note(node, owner, attributes_only=False)
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                    break
 
-    def note(node: ast.Assign | ast.AnnAssign, owner: ast.ClassDef | None, attributes_only: bool) -> None:
-        value = node.value
-        if value is None:
-            return
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
-            if attributes_only and not isinstance(target, ast.Attribute):
-                continue
-            kind = _container_kind(value, checker)
-            key = _container_key(target, owner)
-            if key is None:
-                continue
-            if kind is not None:
-                expiring = kind == "expiring"
-                named = expiring or names_a_cache(target)
-                annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
-                containers.setdefault(key, Container(key[1], value, expiring, owner, named, annotation))
-            elif _is_shared_client(value, checker):
-                clients.add(key[1])
+def _note_caches_in(
+    body: list[ast.stmt], owner: ast.ClassDef | None, in_method: bool, checker: Checker, found: FileCaches
+) -> None:
+    for statement in body:
+        if isinstance(statement, ast.ClassDef):
+            _note_caches_in(statement.body, statement, False, checker, found)
+            continue
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if owner is not None:
+                for node in own_statements(statement):
+                    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                        _note_cache(node, owner, True, checker, found)
+            continue
+        if in_method:
+            continue
+        if not hasattr(statement, "body") and not hasattr(statement, "cases"):
+            # A simple statement holds no other statement: only itself can be an assignment.
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                _note_cache(statement, owner, False, checker, found)
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                _note_cache(node, owner, False, checker, found)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                break
 
-    visit_body(tree.body, None, False)
-    return FileCaches(containers, clients)
+
+def _note_cache(
+    node: ast.Assign | ast.AnnAssign,
+    owner: ast.ClassDef | None,
+    attributes_only: bool,
+    checker: Checker,
+    found: FileCaches,
+) -> None:
+    value = node.value
+    if value is None:
+        return
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    for target in targets:
+        if attributes_only and not isinstance(target, ast.Attribute):
+            continue
+        kind = _container_kind(value, checker)
+        key = _container_key(target, owner)
+        if key is None:
+            continue
+        if kind is not None:
+            expiring = kind == "expiring"
+            named = expiring or names_a_cache(target)
+            annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
+            found.containers.setdefault(key, Container(key[1], value, expiring, owner, named, annotation))
+        elif _is_shared_client(value, checker):
+            found.shared_clients.add(key[1])
 
 
 def _container_kind(value: ast.expr, checker: Checker) -> str | None:
@@ -654,7 +678,7 @@ def container_for(node: ast.expr, checker: Checker, context: ast.AST) -> Contain
         if checker.resolve_name(node.id) not in (None, f"builtins.{node.id}"):
             return None
         function = checker.enclosing_function(context)
-        if function is not None and assignments_in(function, node.id):
+        if function is not None and assignments_in(checker, function, node.id):
             return None
         return caches.containers.get((0, node.id))
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -792,7 +816,7 @@ def mutable_value(
     if isinstance(node, ast.Await) and guess:
         return mutable_value(node.value, checker, function, depth + 1, guess)
     if isinstance(node, ast.Name) and function is not None:
-        values = assignments_in(function, node.id, before=node)
+        values = assignments_in(checker, function, node.id, before=node)
         if not values:
             return None
         values = [value for value in values if not _neutral(value)]
@@ -817,7 +841,7 @@ def _call_result(
     elif function is not None:
         definition = local_definition(call.func, checker, function)
     if definition is not None and depth < 3:
-        for node in own_nodes_of(definition, ast.Return):
+        for node in own_nodes_of(checker, definition, ast.Return):
             if isinstance(node, ast.Return) and node.value is not None:
                 found = mutable_value(node.value, checker, definition, depth + 1, guess)
                 if found is not None:
@@ -921,7 +945,9 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
     return Mutable(shown[0].kind, any(item.nested for item in kinds))
 
 
-def fills_on_miss(container_node: ast.expr, function: ast.AST, key: ast.expr | None = None) -> bool:
+def fills_on_miss(
+    checker: Checker, container_node: ast.expr, function: ast.AST, key: ast.expr | None = None
+) -> bool:
     """Whether the function uses the container as a memo: it looks a key up (``k in d``,
     ``d.get(k)``, ``d[k]``) and stores into ``d[k]`` — the same ``k`` when ``key`` is given."""
 
@@ -929,7 +955,7 @@ def fills_on_miss(container_node: ast.expr, function: ast.AST, key: ast.expr | N
         return key is None or (candidate is not None and same_expression(candidate, key))
 
     looked_up = stored = False
-    for node in own_nodes_of(function, ast.Compare, ast.Call, ast.Assign):
+    for node in own_nodes_of(checker, function, ast.Compare, ast.Call, ast.Assign):
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             if (
                 isinstance(node.ops[0], (ast.NotIn, ast.In))

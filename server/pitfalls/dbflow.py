@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pitfalls.engine import FUNCTION_TYPES, Checker, Scope
+from pitfalls.engine import FUNCTION_TYPES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Edit, Position, Range
 from pitfalls.source import SourceFile
@@ -479,7 +479,7 @@ def describe_call(node: ast.Call, segment: Callable[[ast.AST], str]) -> str:
     if chain is None or not isinstance(func, ast.Attribute):
         return f"{_short(segment(func))}({'...' if node.args or node.keywords else ''})"
     model, links = chain
-    manager = model.pf_parent  # type: ignore[attr-defined]
+    manager = parent_of(model)
     text = _short(segment(manager))
     for link in [*links, node]:
         method = link.func.attr  # type: ignore[attr-defined]
@@ -688,13 +688,13 @@ def enclosing_transaction(node: ast.AST, checker: Checker, scope: Scope) -> ast.
 def statement_of(node: ast.AST) -> ast.stmt | None:
     current: ast.AST | None = node
     while current is not None and not isinstance(current, ast.stmt):
-        current = getattr(current, "pf_parent", None)
+        current = parent_of(current)
     return current
 
 
 def block_of(statement: ast.stmt) -> tuple[ast.AST, str, list[ast.stmt]] | None:
     """The statement list that holds ``statement``: (owner node, field name, list)."""
-    parent = getattr(statement, "pf_parent", None)
+    parent = parent_of(statement)
     if parent is None:
         return None
     for field in ("body", "orelse", "finalbody"):
@@ -712,7 +712,7 @@ def after(statement: ast.stmt) -> Iterator[tuple[str, ast.AST]]:
     an ``if`` or into exception handlers."""
     node: ast.AST = statement
     while True:
-        parent = getattr(node, "pf_parent", None)
+        parent = parent_of(node)
         if parent is None:
             return
         field = None
@@ -741,7 +741,7 @@ def after(statement: ast.stmt) -> Iterator[tuple[str, ast.AST]]:
                     return
         elif isinstance(parent, ast.ExceptHandler):
             node = parent
-            parent = getattr(parent, "pf_parent", None)
+            parent = parent_of(parent)
             for following in getattr(parent, "finalbody", []):
                 yield ("stmt", following)
                 if isinstance(following, _TERMINATORS):

@@ -1,7 +1,7 @@
 """The analysis engine: parse once, walk once, dispatch to every rule.
 
 The walk is iterative (deeply nested expressions cannot overflow the C stack through
-it), records each node's parent as ``node.pf_parent``, collects each scope's nodes for
+it), links each node to its parent (``parent_of``), collects each scope's nodes for
 the rules that reason about a whole function, and resolves imported names to qualified
 names (``import subprocess as sp`` makes ``sp.run`` read as ``subprocess.run``).
 """
@@ -12,6 +12,7 @@ import ast
 import builtins
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +30,18 @@ LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
 COMPREHENSION_TYPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _TIME_CHECK_INTERVAL = 2048
 ASSIGNED, UNPACKED, ANNOTATED, AUGMENTED = range(4)
+
+
+def parent_of(node: ast.AST) -> ast.AST | None:
+    """The node's parent in the tree the engine walked last; None for the module itself
+    and for nodes the walk has not reached.
+
+    The link is a weak reference: a strong one would make every tree a web of reference
+    cycles that only the cycle collector can free, and it would free a 5,000-line file's
+    tree long after the analysis, in a pause of its own.
+    """
+    link = getattr(node, "pf_parent", None)
+    return link() if link is not None else None
 
 
 class AnalysisTimeout(Exception):
@@ -133,7 +146,7 @@ class Scope:
                 elif (
                     node_type is ast.Name
                     and node.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
-                    and not isinstance(getattr(node, "pf_parent", None), (ast.Assign, ast.AnnAssign))
+                    and not isinstance(parent_of(node), (ast.Assign, ast.AnnAssign))
                 ):
                     otherwise.add(node.id)  # type: ignore[attr-defined]
             self._bindings_indexed = len(nodes)
@@ -169,6 +182,8 @@ class Checker:
         self.module_assignments: dict[str, list[ast.AST]] = {}
         self.module_functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.module_classes: dict[str, ast.ClassDef] = {}
+        self._node_facts: dict[ast.AST, dict[str, object]] = {}
+        self._finished_scopes: dict[ast.AST, Scope] = {}
         self._collect_module_bindings(tree.body)
 
     # Reporting -----------------------------------------------------------------------
@@ -343,18 +358,53 @@ class Checker:
             values.append(statement.value)
         return (None, values)
 
+    # Facts about nodes ---------------------------------------------------------------
+
+    def facts_of(self, node: ast.AST) -> dict[str, object]:
+        """A place for rules to keep what they worked out about a node during this analysis.
+
+        Kept here rather than on the node: the editor reuses the trees of unchanged top-level
+        blocks from one analysis to the next, and a fact stored on a node would outlive the
+        analysis that found it."""
+        facts = self._node_facts.get(node)
+        if facts is None:
+            facts = self._node_facts[node] = {}
+        return facts
+
+    def release(self) -> None:
+        """Drop what the rules kept during the analysis, once the findings are out.
+
+        Rules' state holds scopes, and scopes hold their nodes and their parent scope: left
+        alone, those links form cycles that keep the whole tree alive until Python's cycle
+        collector gets to them. Cut, the tree is freed as soon as the caller lets go of it.
+        """
+        for scope in self._finished_scopes.values():
+            scope.state.clear()
+            scope.nodes.clear()
+            scope._by_type.clear()
+            scope._assignments.clear()
+        self.module_scope.state.clear()
+        self._finished_scopes.clear()
+        self._node_facts.clear()
+
+    def finished_scope(self, node: ast.AST) -> Scope | None:
+        """The scope of a function, lambda or class whose walk is complete, else None."""
+        return self._finished_scopes.get(node)
+
     # Structure -----------------------------------------------------------------------
 
     @staticmethod
     def parent(node: ast.AST) -> ast.AST | None:
-        return getattr(node, "pf_parent", None)
+        return parent_of(node)
 
     @staticmethod
     def ancestors(node: ast.AST) -> Iterator[ast.AST]:
-        current = getattr(node, "pf_parent", None)
+        link = getattr(node, "pf_parent", None)
+        current = link() if link is not None else None
         while current is not None:
             yield current
-            current = getattr(current, "pf_parent", None)
+            link = getattr(current, "pf_parent", None)
+            current = link() if link is not None else None
 
     def enclosing_function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         for ancestor in self.ancestors(node):
@@ -439,7 +489,7 @@ class Walker:
 
     The walk visits every node except the expression contexts and operators (``Load``,
     ``Store``, ``Add``, ``Eq``...): CPython shares one instance of each across the whole
-    tree, so they carry no position and no parent of their own. Each node's ``pf_parent``
+    tree, so they carry no position and no parent of their own. Each node's parent link
     is set when its parent is visited, so it is there before the node itself is.
     """
 
@@ -481,11 +531,13 @@ class Walker:
         # Nodes to visit, each with pf_parent already set; a Scope marks the end of that
         # scope, an _EnterScope the start of a function, lambda or class body.
         stack: list[ast.AST | Scope | _EnterScope] = [scope]
+        link = weakref.ref(tree)
         for child in tree.body:
-            child.pf_parent = tree  # type: ignore[attr-defined]
+            child.pf_parent = link  # type: ignore[attr-defined]
         stack.extend(reversed(tree.body))
         pop = stack.pop
         push = stack.append
+        new_link = weakref.ref
         until_time_check = _TIME_CHECK_INTERVAL
         while stack:
             node = pop()
@@ -525,6 +577,7 @@ class Walker:
                 if fields is None:
                     _push_any_children(stack, node)  # type: ignore[arg-type]
                     continue
+            link = new_link(node)
             for name in fields:
                 value = getattr(node, name, None)
                 if value is None:
@@ -532,23 +585,24 @@ class Walker:
                 if value.__class__ is list:
                     for child in reversed(value):
                         if child is not None:
-                            child.pf_parent = node
+                            child.pf_parent = link
                             push(child)
                 else:
-                    value.pf_parent = node
+                    value.pf_parent = link
                     push(value)
 
     def _push_scoped_children(self, stack: list, node: ast.AST, outer: Scope) -> None:
         inner = Scope(_SCOPE_KIND[type(node)], node, outer)
         body = node.body  # type: ignore[attr-defined]
+        link = weakref.ref(node)
         # Popped in order: the outer fields (arguments, decorators), the body, the scope's end.
         stack.append(inner)
         if body.__class__ is list:
             for child in reversed(body):
-                child.pf_parent = node
+                child.pf_parent = link
                 stack.append(child)
         else:  # a lambda's body is one expression
-            body.pf_parent = node
+            body.pf_parent = link
             stack.append(body)
         stack.append(_EnterScope(inner))
         outer_fields = _SCOPE_OUTER_FIELDS.get(type(node))
@@ -561,15 +615,16 @@ class Walker:
             if value.__class__ is list:
                 for child in reversed(value):
                     if isinstance(child, ast.AST):
-                        child.pf_parent = node
+                        child.pf_parent = link
                         stack.append(child)
             elif isinstance(value, ast.AST):
-                value.pf_parent = node
+                value.pf_parent = link
                 stack.append(value)
 
     def _finish_scope(self, scope: Scope) -> None:
         checker = self.checker
         checker.scope = scope
+        checker._finished_scopes[scope.node] = scope
         for rule in tuple(self.scope_rules):
             try:
                 rule.check_scope(scope, checker)
@@ -627,9 +682,10 @@ def _push_any_children(stack: list, node: ast.AST) -> None:
             children.extend(child for child in value if isinstance(child, ast.AST))
         elif isinstance(value, ast.AST):
             children.append(value)
+    link = weakref.ref(node)
     for child in reversed(children):
         if not isinstance(child, _LEAF_NODE_TYPES):
-            child.pf_parent = node  # type: ignore[attr-defined]
+            child.pf_parent = link  # type: ignore[attr-defined]
             stack.append(child)
 
 

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pitfalls.engine import parent_of
 from pitfalls.knowledge import taint as tables
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _start_point(node: ast.AST) -> tuple[int, int]:
 def _enclosing_statement(node: ast.AST) -> ast.AST:
     current: ast.AST | None = node
     while current is not None and not isinstance(current, ast.stmt):
-        current = getattr(current, "pf_parent", None)
+        current = parent_of(current)
     return current if current is not None else node
 
 
@@ -984,17 +985,17 @@ def _widen_source(node: ast.AST) -> ast.AST:
     """``request.form`` read as ``request.form["path"]`` or ``request.args.get("q")``,
     so the message quotes the whole read."""
     for _ in range(3):
-        parent = getattr(node, "pf_parent", None)
+        parent = parent_of(node)
         if isinstance(parent, (ast.Subscript, ast.Await)) and parent.value is node:
             node = parent
         elif (
             isinstance(parent, ast.Attribute)
             and parent.value is node
             and parent.attr in _WIDENING_METHODS
-            and isinstance(getattr(parent, "pf_parent", None), ast.Call)
-            and parent.pf_parent.func is parent  # type: ignore[attr-defined]
+            and isinstance(parent_of(parent), ast.Call)
+            and parent_of(parent).func is parent  # type: ignore[union-attr]
         ):
-            node = parent.pf_parent  # type: ignore[attr-defined]
+            node = parent_of(parent)  # type: ignore[assignment]
         else:
             break
     return node
@@ -1073,7 +1074,7 @@ def _inside_block(use: ast.AST, statement: ast.AST, fields: tuple[str, ...]) -> 
 
 
 def _follows_in_block(statement: ast.AST, use: ast.AST) -> bool:
-    parent = getattr(statement, "pf_parent", None)
+    parent = parent_of(statement)
     if parent is None:
         return False
     block = None
@@ -1090,7 +1091,7 @@ def _follows_in_block(statement: ast.AST, use: ast.AST) -> bool:
     if block is None:
         return False
     for ancestor in (use, *_ancestors(use)):
-        if getattr(ancestor, "pf_parent", None) is parent:
+        if parent_of(ancestor) is parent:
             for index, item in enumerate(block):
                 if item is ancestor:
                     return index > position
@@ -1099,10 +1100,10 @@ def _follows_in_block(statement: ast.AST, use: ast.AST) -> bool:
 
 
 def _ancestors(node: ast.AST) -> Iterator[ast.AST]:
-    current = getattr(node, "pf_parent", None)
+    current = parent_of(node)
     while current is not None:
         yield current
-        current = getattr(current, "pf_parent", None)
+        current = parent_of(current)
 
 
 def _exits(body: list[ast.stmt], tracker: TaintTracker) -> bool:

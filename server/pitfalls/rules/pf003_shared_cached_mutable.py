@@ -14,7 +14,6 @@ from pitfalls.cachemodel import (
     import_edit,
     is_empty_container,
     mutable_value,
-    note_finished_scope,
     own_nodes_of,
     same_expression,
 )
@@ -105,7 +104,6 @@ gets no fix: pick `MappingProxyType` or a copy by hand.""",
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        note_finished_scope(scope)
         if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
             return
         function = scope.node
@@ -271,14 +269,14 @@ def _used_as_cache(
     if container.named_cache:
         return True
     function = checker.enclosing_function(node)
-    return function is not None and key is not None and fills_on_miss(node, function, key)
+    return function is not None and key is not None and fills_on_miss(checker, node, function, key)
 
 
 def _name_from_cache(
     name: ast.Name, function: ast.FunctionDef | ast.AsyncFunctionDef, checker: Checker
 ) -> tuple[Container, str, Mutable | None] | None:
     """A returned local that was just fetched from, or just stored into, a cache."""
-    assigned = assignments_in(function, name.id, before=name)
+    assigned = assignments_in(checker, function, name.id, before=name)
     for value in assigned:
         lookup = _cache_lookup(value, checker)
         if lookup is not None:
@@ -287,7 +285,7 @@ def _name_from_cache(
             if entries is None and isinstance(value, ast.Call) and value.func.attr == "setdefault":  # type: ignore[attr-defined]
                 entries = mutable_value(value.args[1], checker, function)
             return container, "the entry fetched from", entries
-    for node in own_nodes_of(function, ast.Assign):
+    for node in own_nodes_of(checker, function, ast.Assign):
         if not isinstance(node, ast.Assign):
             continue
         if is_empty_container(node.value, checker) and any(

@@ -14,7 +14,6 @@ from pitfalls.cachemodel import (
     import_edit,
     is_shared_cache,
     last_identifier,
-    note_finished_scope,
     own_nodes_of,
     parameter_names,
     same_expression,
@@ -132,7 +131,6 @@ wait for one refill instead of repeating it; other processes are not coordinated
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        note_finished_scope(scope)
         if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
             return
         function = scope.node
@@ -280,7 +278,7 @@ wait for one refill instead of repeating it; other processes are not coordinated
         declared = {
             name for node in nodes if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names
         }
-        shared_stores = [node for node in stores if _stores_shared_state(node, function, declared)]
+        shared_stores = [node for node in stores if _stores_shared_state(checker, node, function, declared)]
         stamps = [
             target
             for node in shared_stores
@@ -470,7 +468,7 @@ def _names_function(node: ast.expr, function: ast.AST, checker: Checker) -> bool
     if isinstance(node, ast.Name):
         if node.id in checker.module_functions:
             return True
-        if assignments_in(function, node.id):
+        if assignments_in(checker, function, node.id):
             return False
         return checker.resolve_name(node.id) is not None and not checker.resolve_name(node.id).startswith(
             "builtins."
@@ -508,7 +506,7 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
                     return f"`{_short(_display(inner))}`"
                 constructor = constructor or f"`{_short(_display(inner))}`"
         if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
-            for value in assignments_in(function, inner.id, before=inner):
+            for value in assignments_in(checker, function, inner.id, before=inner):
                 found = _expensive(value, function, checker, depth + 1)
                 if found is not None:
                     return found
@@ -607,7 +605,9 @@ def _is_clock_call(call: ast.Call, checker: Checker) -> bool:
     return False
 
 
-def _stores_shared_state(store: ast.Assign | ast.AnnAssign, function: ast.AST, declared: set[str]) -> bool:
+def _stores_shared_state(
+    checker: Checker, store: ast.Assign | ast.AnnAssign, function: ast.AST, declared: set[str]
+) -> bool:
     """A store that outlives the call: ``self.x = ...``, ``CACHE["k"] = ...``, or a name
     declared ``global``/``nonlocal``."""
     targets = store.targets if isinstance(store, ast.Assign) else [store.target]
@@ -622,15 +622,15 @@ def _stores_shared_state(store: ast.Assign | ast.AnnAssign, function: ast.AST, d
             return True
         if (
             base.id not in parameters
-            and not assignments_in(function, base.id)
-            and not _bound_locally(function, base.id)
+            and not assignments_in(checker, function, base.id)
+            and not _bound_locally(checker, function, base.id)
         ):
             return True
     return False
 
 
-def _bound_locally(function: ast.AST, name: str) -> bool:
-    for node in own_nodes_of(function, ast.Name, ast.Import, ast.ImportFrom):
+def _bound_locally(checker: Checker, function: ast.AST, name: str) -> bool:
+    for node in own_nodes_of(checker, function, ast.Name, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
             return True
         if isinstance(node, (ast.Import, ast.ImportFrom)) and any(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from pitfalls import dbflow
-from pitfalls.engine import COMPREHENSION_TYPES, Checker, Scope
+from pitfalls.engine import COMPREHENSION_TYPES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -191,7 +191,7 @@ def _manager_of(call: dbflow.DbCall) -> str | None:
     chain = dbflow.queryset_chain(func.value) if isinstance(func, ast.Attribute) else None
     if chain is None:
         return None
-    manager = getattr(chain[0], "pf_parent", None)
+    manager = parent_of(chain[0])
     return manager.attr if isinstance(manager, ast.Attribute) else None
 
 
@@ -199,8 +199,8 @@ def _evaluated(node: ast.Call, scope: Scope) -> bool:
     """Whether a lazy queryset (``Model.objects.filter(...)``) is run where it is built:
     iterated, passed to ``list()``/``len()``..., or stored in a name that is then iterated.
     Building querysets to combine them as subqueries sends nothing to the database."""
-    parent = getattr(node, "pf_parent", None)
-    outer = getattr(parent, "pf_parent", None)
+    parent = parent_of(node)
+    outer = parent_of(parent)
     if isinstance(parent, ast.Attribute) and isinstance(outer, ast.Call) and outer.func is parent:
         # ``Model.objects.filter(...).order_by(...)``, ``session.query(M).filter(...).all()``
         if parent.attr in db.QUERY_EVALUATING_METHODS:
@@ -250,8 +250,8 @@ def _is_chain_link(call: ast.Call, classified: set[int]) -> bool:
     """``filter(...)`` in ``Order.objects.filter(...).count()``: the outer call reports."""
     current: ast.AST = call
     while True:
-        parent = getattr(current, "pf_parent", None)
-        outer = getattr(parent, "pf_parent", None)
+        parent = parent_of(current)
+        outer = parent_of(parent)
         if not (isinstance(parent, ast.Attribute) and isinstance(outer, ast.Call) and outer.func is parent):
             return False
         if id(outer) in classified:
@@ -592,7 +592,7 @@ def _queryset_of(
     if chain is None or not chain[1]:
         return None
     model, calls = chain
-    manager = model.pf_parent if hasattr(model, "pf_parent") else None  # type: ignore[attr-defined]
+    manager = parent_of(model)
     if not isinstance(manager, ast.Attribute) or manager.attr not in db.DJANGO_MANAGERS:
         return None
     if calls[-1].func.attr in ("get", "first", "last", "count", "exists", "aggregate"):  # type: ignore[attr-defined]
@@ -640,7 +640,7 @@ def _relation_reads(loop: ast.AST, variable: str, relations: set[str]) -> list[a
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         region: list[ast.AST] = list(loop.body)
     else:
-        parent = loop.pf_parent  # type: ignore[attr-defined]
+        parent = parent_of(loop)
         region = [
             child
             for name, child in ast.iter_fields(parent)

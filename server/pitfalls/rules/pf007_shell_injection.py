@@ -684,59 +684,56 @@ def _quotable_values(node: ast.expr, tracker: TaintTracker) -> list[tuple[ast.ex
     """The non-clean values of a command template, each with whether it is already a
     string (a ``+`` operand); None when one of them cannot be wrapped safely."""
     found: list[tuple[ast.expr, bool]] = []
-
-    def visit(expr: ast.expr) -> bool:
-        if isinstance(expr, ast.Constant):
-            return True
-        if isinstance(expr, ast.JoinedStr):
-            for value in expr.values:
-                if isinstance(value, ast.FormattedValue) and not tracker.taint_of(value.value).is_clean:
-                    if value.conversion != -1 or value.format_spec is not None:
-                        return False
-                    found.append((value.value, False))
-            return True
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-            for operand in (expr.left, expr.right):
-                if isinstance(operand, (ast.JoinedStr, ast.BinOp, ast.Constant, ast.Call)) and _is_template(
-                    operand
-                ):
-                    if not visit(operand):
-                        return False
-                elif not tracker.taint_of(operand).is_clean:
-                    found.append((operand, True))
-            return True
-        if (
-            isinstance(expr, ast.BinOp)
-            and isinstance(expr.op, ast.Mod)
-            and isinstance(expr.left, ast.Constant)
-        ):
-            template = expr.left.value
-            if not isinstance(template, str) or "%(" in template:
-                return False
-            if isinstance(expr.right, ast.Tuple):
-                values = list(expr.right.elts)
-            elif template.replace("%%", "").count("%") == 1:
-                values = [expr.right]
-            else:
-                return False
-            for value in values:
-                if isinstance(value, ast.Starred):
-                    return False
-                if not tracker.taint_of(value).is_clean:
-                    found.append((value, False))
-            return True
-        if isinstance(expr, ast.Call) and _is_template(expr):
-            for value in [*expr.args, *(k.value for k in expr.keywords)]:
-                if isinstance(value, ast.Starred) or value is None:
-                    return False
-                if not tracker.taint_of(value).is_clean:
-                    found.append((value, False))
-            return "!r" not in expr.func.value.value  # type: ignore[attr-defined]
-        return False
-
-    if not visit(node):
+    if not _collect_quotable(node, tracker, found):
         return None
     return found
+
+
+def _collect_quotable(expr: ast.expr, tracker: TaintTracker, found: list[tuple[ast.expr, bool]]) -> bool:
+    """Add the non-clean values of a template to ``found``; False when one cannot be wrapped."""
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.JoinedStr):
+        for value in expr.values:
+            if isinstance(value, ast.FormattedValue) and not tracker.taint_of(value.value).is_clean:
+                if value.conversion != -1 or value.format_spec is not None:
+                    return False
+                found.append((value.value, False))
+        return True
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        for operand in (expr.left, expr.right):
+            if isinstance(operand, (ast.JoinedStr, ast.BinOp, ast.Constant, ast.Call)) and _is_template(
+                operand
+            ):
+                if not _collect_quotable(operand, tracker, found):
+                    return False
+            elif not tracker.taint_of(operand).is_clean:
+                found.append((operand, True))
+        return True
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod) and isinstance(expr.left, ast.Constant):
+        template = expr.left.value
+        if not isinstance(template, str) or "%(" in template:
+            return False
+        if isinstance(expr.right, ast.Tuple):
+            values = list(expr.right.elts)
+        elif template.replace("%%", "").count("%") == 1:
+            values = [expr.right]
+        else:
+            return False
+        for value in values:
+            if isinstance(value, ast.Starred):
+                return False
+            if not tracker.taint_of(value).is_clean:
+                found.append((value, False))
+        return True
+    if isinstance(expr, ast.Call) and _is_template(expr):
+        for value in [*expr.args, *(k.value for k in expr.keywords)]:
+            if isinstance(value, ast.Starred) or value is None:
+                return False
+            if not tracker.taint_of(value).is_clean:
+                found.append((value, False))
+        return "!r" not in expr.func.value.value  # type: ignore[attr-defined]
+    return False
 
 
 def _space_joined(node: ast.expr) -> ast.expr | None:

@@ -139,7 +139,7 @@ fact that it now runs only after every write has settled.""",
 def _first_write(
     gather: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef | None, checker: Checker
 ) -> tuple[ast.Call, str] | None:
-    for awaitable in _awaitables(gather, function, 0):
+    for awaitable in _awaitables(checker, gather, function, 0):
         found = _write_in_call(awaitable, checker, gather, 0)
         if found is not None:
             return awaitable, found
@@ -147,19 +147,22 @@ def _first_write(
 
 
 def _awaitables(
-    gather: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef | None, depth: int
+    checker: Checker, gather: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef | None, depth: int
 ) -> list[ast.Call]:
     calls: list[ast.Call] = []
     for argument in gather.args:
         if isinstance(argument, ast.Starred):
-            calls.extend(_calls_of_iterable(argument.value, function, depth))
+            calls.extend(_calls_of_iterable(checker, argument.value, function, depth))
         else:
-            calls.extend(_calls_of_expression(argument, function, depth))
+            calls.extend(_calls_of_expression(checker, argument, function, depth))
     return calls
 
 
 def _calls_of_expression(
-    node: ast.expr, function: ast.FunctionDef | ast.AsyncFunctionDef | None, depth: int
+    checker: Checker,
+    node: ast.expr,
+    function: ast.FunctionDef | ast.AsyncFunctionDef | None,
+    depth: int,
 ) -> list[ast.Call]:
     if depth > _MAX_DEPTH:
         return []
@@ -167,30 +170,33 @@ def _calls_of_expression(
         return [node]
     if isinstance(node, ast.Name) and function is not None:
         found: list[ast.Call] = []
-        for value in assignments_in(function, node.id, before=node):
-            found.extend(_calls_of_expression(value, function, depth + 1))
+        for value in assignments_in(checker, function, node.id, before=node):
+            found.extend(_calls_of_expression(checker, value, function, depth + 1))
         return found
     if isinstance(node, ast.IfExp):
-        return _calls_of_expression(node.body, function, depth + 1) + _calls_of_expression(
-            node.orelse, function, depth + 1
+        return _calls_of_expression(checker, node.body, function, depth + 1) + _calls_of_expression(
+            checker, node.orelse, function, depth + 1
         )
     return []
 
 
 def _calls_of_iterable(
-    node: ast.expr, function: ast.FunctionDef | ast.AsyncFunctionDef | None, depth: int
+    checker: Checker,
+    node: ast.expr,
+    function: ast.FunctionDef | ast.AsyncFunctionDef | None,
+    depth: int,
 ) -> list[ast.Call]:
     if depth > _MAX_DEPTH:
         return []
     if isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp)):
-        return _calls_of_expression(node.elt, function, depth + 1)
+        return _calls_of_expression(checker, node.elt, function, depth + 1)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         found: list[ast.Call] = []
         for element in node.elts:
             if isinstance(element, ast.Starred):
-                found.extend(_calls_of_iterable(element.value, function, depth + 1))
+                found.extend(_calls_of_iterable(checker, element.value, function, depth + 1))
             else:
-                found.extend(_calls_of_expression(element, function, depth + 1))
+                found.extend(_calls_of_expression(checker, element, function, depth + 1))
         return found
     if isinstance(node, ast.Call):
         name = called_name(node.func)
@@ -198,18 +204,18 @@ def _calls_of_iterable(
             mapped = node.args[0]
             return [ast.Call(func=mapped, args=[], keywords=[], **_location(mapped))]
         if name in ("list", "tuple") and node.args:
-            return _calls_of_iterable(node.args[0], function, depth + 1)
+            return _calls_of_iterable(checker, node.args[0], function, depth + 1)
         if name in ("values",) and isinstance(node.func, ast.Attribute):
-            return _calls_of_iterable(node.func.value, function, depth + 1)
+            return _calls_of_iterable(checker, node.func.value, function, depth + 1)
         return []
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _calls_of_iterable(node.left, function, depth + 1) + _calls_of_iterable(
-            node.right, function, depth + 1
+        return _calls_of_iterable(checker, node.left, function, depth + 1) + _calls_of_iterable(
+            checker, node.right, function, depth + 1
         )
     if isinstance(node, ast.Name) and function is not None:
         found = []
-        for value in assignments_in(function, node.id, before=node):
-            found.extend(_calls_of_iterable(value, function, depth + 1))
+        for value in assignments_in(checker, function, node.id, before=node):
+            found.extend(_calls_of_iterable(checker, value, function, depth + 1))
         for statement in ast.walk(function):
             if not (isinstance(statement, ast.Call) and isinstance(statement.func, ast.Attribute)):
                 continue
@@ -217,11 +223,11 @@ def _calls_of_iterable(
             if not (isinstance(receiver, ast.Name) and receiver.id == node.id and statement.args):
                 continue
             if statement.func.attr == "append":
-                found.extend(_calls_of_expression(statement.args[0], function, depth + 1))
+                found.extend(_calls_of_expression(checker, statement.args[0], function, depth + 1))
             elif statement.func.attr == "extend":
-                found.extend(_calls_of_iterable(statement.args[0], function, depth + 1))
+                found.extend(_calls_of_iterable(checker, statement.args[0], function, depth + 1))
             elif statement.func.attr == "__setitem__" and len(statement.args) > 1:
-                found.extend(_calls_of_expression(statement.args[1], function, depth + 1))
+                found.extend(_calls_of_expression(checker, statement.args[1], function, depth + 1))
         for statement in ast.walk(function):
             if isinstance(statement, ast.Assign):
                 for target in statement.targets:
@@ -230,7 +236,7 @@ def _calls_of_iterable(
                         and isinstance(target.value, ast.Name)
                         and target.value.id == node.id
                     ):
-                        found.extend(_calls_of_expression(statement.value, function, depth + 1))
+                        found.extend(_calls_of_expression(checker, statement.value, function, depth + 1))
         return found
     return []
 

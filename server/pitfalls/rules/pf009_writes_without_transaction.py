@@ -6,7 +6,7 @@ import ast
 import re
 
 from pitfalls import dbflow
-from pitfalls.engine import Checker, Scope
+from pitfalls.engine import Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -514,7 +514,7 @@ def _common_block_span(first: ast.AST, second: ast.AST) -> tuple[ast.stmt, ast.s
         for later in block[index:]:
             if dbflow.contains(later, second):
                 return statement, later
-        parent = getattr(statement, "pf_parent", None)
+        parent = parent_of(statement)
         statement = parent if isinstance(parent, ast.stmt) else None
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return None

@@ -17,12 +17,11 @@ from pitfalls.cachemodel import (
     is_shared_cache,
     last_identifier,
     local_definition,
-    note_finished_scope,
     own_nodes_of,
     parameter_names,
     same_expression,
 )
-from pitfalls.engine import Checker, Scope
+from pitfalls.engine import Checker, Scope, parent_of
 from pitfalls.knowledge.caches import (
     IN_PROCESS_MEMOIZERS,
     LANGUAGE_VARYING_CACHE_DECORATORS,
@@ -128,7 +127,6 @@ known, get no fix.""",
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        note_finished_scope(scope)
         if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
             return
         function = scope.node
@@ -160,7 +158,7 @@ known, get no fix.""",
             reason = _locale_reason(value, function, checker, 0)
             if reason is None:
                 override = _translation_override(node, checker)
-                if override is None or not _computed(value, function):
+                if override is None or not _computed(checker, value, function):
                     continue
                 reason = "built inside `translation.override`"
             if _key_mentions_language(key, function, checker, 0):
@@ -208,7 +206,7 @@ known, get no fix.""",
         if memoizer is None:
             return False
         reason = None
-        for node in own_nodes_of(function, ast.Return):
+        for node in own_nodes_of(checker, function, ast.Return):
             if isinstance(node, ast.Return) and node.value is not None:
                 reason = _locale_reason(node.value, function, checker, 0)
                 if reason is not None:
@@ -226,7 +224,7 @@ known, get no fix.""",
                         definition = local_definition(keyword.value, checker, function)
                         if definition is None or _mentions_language(ast.unparse(definition)):
                             return True  # a key function that varies, or one we cannot read
-                if keyword.arg == "query_string" and _reads_language_argument(function):
+                if keyword.arg == "query_string" and _reads_language_argument(checker, function):
                     return True
         what = f"`@{ast.unparse(memoizer.func if isinstance(memoizer, ast.Call) else memoizer)}`"
         message = (
@@ -269,7 +267,7 @@ def _store(
         target = node.targets[0]
         container = container_for(target.value, checker, target)
         if container is None or not (
-            container.named_cache or fills_on_miss(target.value, function, target.slice)
+            container.named_cache or fills_on_miss(checker, target.value, function, target.slice)
         ):
             return None
         return target.slice, node.value, []
@@ -301,7 +299,7 @@ def _translation_override(node: ast.AST, checker: Checker) -> ast.AST | None:
     return None
 
 
-def _computed(value: ast.expr, function: Function, depth: int = 0) -> bool:
+def _computed(checker: Checker, value: ast.expr, function: Function, depth: int = 0) -> bool:
     """Whether a value is produced by a call (which may translate), not only assembled from
     attributes and literals."""
     for inner in ast.walk(value):
@@ -311,8 +309,8 @@ def _computed(value: ast.expr, function: Function, depth: int = 0) -> bool:
             isinstance(inner, ast.Name)
             and depth < _MAX_DEPTH
             and any(
-                _computed(item, function, depth + 1)
-                for item in assignments_in(function, inner.id, before=inner)
+                _computed(checker, item, function, depth + 1)
+                for item in assignments_in(checker, function, inner.id, before=inner)
             )
         ):
             return True
@@ -331,9 +329,9 @@ def _varies_on_language_header(decorator: ast.expr, checker: Checker) -> bool:
     )
 
 
-def _reads_language_argument(function: Function) -> bool:
+def _reads_language_argument(checker: Checker, function: Function) -> bool:
     """``request.args.get("lang")``: with ``query_string=True`` the key has the language."""
-    for node in own_nodes_of(function, ast.Constant):
+    for node in own_nodes_of(checker, function, ast.Constant):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _mentions_language(node.value):
             return True
     return False
@@ -359,7 +357,7 @@ def _locale_reason(node: ast.AST, function: Function | None, checker: Checker, d
             if inner.value.lower() in LOCALE_HEADER_STRINGS:
                 return "derived from the Accept-Language header"
         elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load) and function is not None:
-            values = assignments_in(function, inner.id, before=inner)
+            values = assignments_in(checker, function, inner.id, before=inner)
             if not values and inner.id not in parameter_names(function) and _reads_entries(inner, node):
                 values = [
                     statement.value
@@ -378,7 +376,7 @@ def _reads_entries(name: ast.Name, whole: ast.AST) -> bool:
     only its keys (``tuple(LABELS)``)."""
     if name is whole:
         return True
-    parent = getattr(name, "pf_parent", None)
+    parent = parent_of(name)
     if isinstance(parent, ast.Subscript) and parent.value is name:
         return True
     return isinstance(parent, ast.Attribute) and parent.attr in ("items", "values", "get")
@@ -402,7 +400,7 @@ def _call_reason(call: ast.Call, function: Function | None, checker: Checker, de
     if function is not None and depth < _MAX_DEPTH:
         definition = local_definition(call.func, checker, function)
         if definition is not None and definition is not function:
-            for inner in own_nodes_of(definition, ast.Return):
+            for inner in own_nodes_of(checker, definition, ast.Return):
                 if isinstance(inner, ast.Return) and inner.value is not None:
                     reason = _locale_reason(inner.value, definition, checker, depth + 1)
                     if reason is not None:
@@ -469,7 +467,7 @@ def _key_mentions_language(key: ast.expr, function: Function, checker: Checker, 
             if "key" in (called_name(inner.func) or "").lower():
                 return True  # a key builder we cannot read (Django's get_cache_key includes the language)
         elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
-            for value in assignments_in(function, inner.id, before=inner):
+            for value in assignments_in(checker, function, inner.id, before=inner):
                 if _key_mentions_language(value, function, checker, depth + 1):
                     return True
     return False
@@ -522,7 +520,7 @@ def _key_fix(key: ast.expr, function: Function, keys: list[ast.expr], checker: C
     source = checker.source
     targets: list[ast.expr] = []
     if isinstance(key, ast.Name):
-        values = assignments_in(function, key.id)
+        values = assignments_in(checker, function, key.id)
         if len(values) == 1 and key.id not in parameter_names(function):
             targets = [values[0]]
     if not targets:
