@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from pitfalls.engine import Checker, Scope
+from pitfalls.engine import IMPORTED_MODULES, Checker, FileFact, Scope
 from pitfalls.knowledge.caches import (
     CACHE_CLIENT_CONSTRUCTORS,
     CACHE_NAME_WORDS,
@@ -215,29 +215,8 @@ def _inner_statements(statement: ast.stmt) -> list[ast.stmt]:
 
 
 def imported_modules(checker: Checker) -> frozenset[str]:
-    """Every module the file imports, anywhere (``from a.b import c`` gives ``a.b``; a relative
-    import gives its module part, if any). Imports are statements, so one pass over the
-    statement blocks finds them all without visiting expressions; done once per file."""
-    state = checker.module_scope.state
-    known = state.get("pf_imported_modules")
-    if isinstance(known, frozenset):
-        return known
-    modules: set[str] = set()
-    pending: list[ast.stmt] = list(checker.tree.body)
-    while pending:
-        statement = pending.pop()
-        if isinstance(statement, ast.ImportFrom):
-            if statement.module:
-                modules.add(statement.module)
-            continue
-        if isinstance(statement, ast.Import):
-            modules.update(alias.name for alias in statement.names)
-            continue
-        if type(statement) in _STATEMENT_BLOCKS:
-            pending.extend(_inner_statements(statement))
-    found = frozenset(modules)
-    state["pf_imported_modules"] = found
-    return found
+    """Every module the file imports, anywhere (``from a.b import c`` gives ``a.b``)."""
+    return checker.file_fact(IMPORTED_MODULES)
 
 
 def sorted_own_nodes(function: ast.AST) -> list[ast.AST]:
@@ -443,6 +422,24 @@ def _collect_file_caches(checker: Checker) -> FileCaches:
     found = FileCaches({}, set())
     _note_caches_in(checker.tree.body, None, False, checker, found)
     return found
+
+
+def _shared_clients_in(statements: list[ast.stmt], checker: Checker) -> frozenset[str]:
+    if statements is checker.tree.body:
+        return frozenset(file_caches(checker).shared_clients)
+    found = FileCaches({}, set())
+    _note_caches_in(statements, None, False, checker, found)
+    return frozenset(found.shared_clients)
+
+
+SHARED_CACHE_CLIENTS: FileFact[frozenset[str]] = FileFact(
+    "cachemodel.shared_clients",
+    _shared_clients_in,
+    lambda parts: frozenset().union(*parts),
+    empty=frozenset(),
+)
+"""Names the file assigns a shared cache client to (``cache = redis.Redis()``, and
+``self.redis = ...`` in any class): a name, not an object, so it counts file-wide."""
 
 
 def _note_caches_in(
@@ -701,7 +698,7 @@ def is_shared_cache(receiver: ast.expr, checker: Checker) -> bool:
     if isinstance(receiver, ast.Subscript):
         return checker.qualified_name(receiver.value) in SHARED_CACHE_OBJECTS
     identifier = last_identifier(receiver)
-    if identifier in file_caches(checker).shared_clients:
+    if identifier in checker.file_fact(SHARED_CACHE_CLIENTS):
         return True
     if isinstance(receiver, ast.Call):
         return _is_shared_client(receiver, checker)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pitfalls.engine import FUNCTION_TYPES, Checker, Scope, parent_of
+from pitfalls.engine import FUNCTION_TYPES, IMPORTED_MODULES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Edit, Position, Range
 from pitfalls.source import SourceFile
@@ -60,33 +60,10 @@ class DbCall:
 def is_django_file(checker: Checker) -> bool:
     cached = checker.module_scope.state.get("dbflow.django")
     if cached is None:
-        cached = any(module in checker.source.text for module in db.DJANGO_MODULES) and any(
-            isinstance(node, (ast.Import, ast.ImportFrom))
-            and any(
-                (alias.name if isinstance(node, ast.Import) else (node.module or "")).split(".")[0]
-                in db.DJANGO_MODULES
-                for alias in node.names
-            )
-            for node in statements(checker.tree)
+        cached = checker.module_scope.state["dbflow.django"] = any(
+            module.split(".")[0] in db.DJANGO_MODULES for module in checker.file_fact(IMPORTED_MODULES)
         )
-        checker.module_scope.state["dbflow.django"] = cached
     return bool(cached)
-
-
-def statements(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every statement of a tree (with ``except`` handlers and ``case`` blocks), skipping
-    expressions: a fraction of ``ast.walk``'s nodes, enough to find imports."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        for field in _BLOCK_FIELDS:
-            block = getattr(node, field, None)
-            if block.__class__ is list:
-                stack.extend(reversed(block))
-
-
-_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
 def is_migration(checker: Checker, scope: Scope) -> bool:
@@ -831,21 +808,10 @@ def method_of_enclosing_class(name: str, scope: Scope) -> ast.FunctionDef | ast.
 # Whole-file view ---------------------------------------------------------------------------
 
 
-def remember_scope(scope: Scope, checker: Checker) -> None:
-    """Keep a finished scope, so that rules can look into functions called from others
-    once the module's walk is complete."""
-    registry = checker.module_scope.state.setdefault("dbflow.scopes", {})
-    registry[id(scope.node)] = scope  # type: ignore[index]
-
-
-def remembered_scopes(checker: Checker) -> list[Scope]:
-    registry = checker.module_scope.state.get("dbflow.scopes", {})
-    return list(registry.values())  # type: ignore[union-attr]
-
-
 def scope_for(node: ast.AST, checker: Checker) -> Scope | None:
-    registry = checker.module_scope.state.get("dbflow.scopes", {})
-    return registry.get(id(node))  # type: ignore[union-attr]
+    """The finished scope of a function of this file (rules that follow calls into other
+    functions check scopes after the walk, when every scope is finished)."""
+    return checker.finished_scope(node)
 
 
 def writes_in(scope: Scope, checker: Checker, depth: int = 0, seen: set[int] | None = None) -> list[ast.AST]:

@@ -14,8 +14,8 @@ import re
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pitfalls.model import Finding, Fix, Position, Range, Related, Severity, TypeQuestion
 from pitfalls.source import SourceFile
@@ -30,6 +30,8 @@ LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
 COMPREHENSION_TYPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _TIME_CHECK_INTERVAL = 2048
 ASSIGNED, UNPACKED, ANNOTATED, AUGMENTED = range(4)
+MODULE_UNIT = -1
+"""The unit of what the module scope's own checks report (see ``Block``)."""
 
 
 def parent_of(node: ast.AST) -> ast.AST | None:
@@ -67,6 +69,7 @@ class Scope:
         "nodes",
         "parent",
         "state",
+        "unit",
     )
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
@@ -81,6 +84,8 @@ class Scope:
         self._bound_otherwise: set[str] = set()
         self._bindings_indexed = 0
         self.state: dict[str, object] = {}
+        self.unit = MODULE_UNIT
+        """The block the scope's node belongs to (``Block``); ``MODULE_UNIT`` for the module."""
 
     def of(self, *types: type[ast.AST]) -> list[ast.AST]:
         """This scope's nodes of the given types, in walk order (source order within a
@@ -167,15 +172,72 @@ class RuleFailure:
     error: str
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FileFact(Generic[T]):
+    """Something rules need to know about the whole file (does it import Django anywhere?),
+    gathered one top-level block at a time and combined.
+
+    Rules read it with ``checker.file_fact(FACT)``, never by walking ``checker.tree``: the
+    editor analyses a tree that holds only some blocks in full, keeps each block's part of
+    every fact, and recomputes it only for the blocks that changed.
+    """
+
+    name: str
+    of_block: Callable[[list[ast.stmt], Checker], T]
+    combine: Callable[[list[T]], T]
+    words: tuple[str, ...] = ()
+    """When given, a block whose text has none of these words gives ``empty`` without
+    being looked at."""
+    empty: Any = None
+
+
+@dataclass
+class Block:
+    """A run of top-level statements analysed as a unit: one statement, or several that
+    share a line. Findings and type questions are kept with the unit whose check made them.
+
+    ``lines`` are the 0-based first and last line the block owns: from the line after the
+    previous block's last statement (its leading comments belong to it) to its own last
+    statement's line. ``stub`` blocks stand in for definitions the analysis does not need
+    in full: their ``statements`` are copies without a body, whose decorators, arguments
+    and bases are still walked (they run at module level), and ``real_statements`` are the
+    definitions themselves, which file facts are computed from.
+    """
+
+    statements: list[ast.stmt]
+    lines: tuple[int, int]
+    stub: bool = False
+    real_statements: list[ast.stmt] | None = None
+    facts: dict[str, object] = field(default_factory=dict)
+    """This block's part of each ``FileFact``, by name, once computed."""
+
+    @property
+    def source_statements(self) -> list[ast.stmt]:
+        return self.real_statements if self.real_statements is not None else self.statements
+
+
 class Checker:
     """What a rule sees of the file: the tree, the source, resolved names, and ``report``."""
 
-    def __init__(self, source: SourceFile, tree: ast.Module, path: str | None) -> None:
+    def __init__(
+        self, source: SourceFile, tree: ast.Module, path: str | None, blocks: list[Block] | None = None
+    ) -> None:
         self.source = source
         self.tree = tree
         self.path = path
+        self.blocks = blocks
+        """The tree's top-level statements grouped into units, when the caller keeps results
+        per unit (the editor); None: the whole file is one unit."""
+        self.unit = 0
+        """The block whose nodes or scopes the rules are looking at (an index into ``blocks``)."""
         self.findings: list[Finding] = []
+        self.finding_units: list[int] = []
         self.type_questions: list[TypeQuestion] = []
+        self.question_units: list[int] = []
+        self._fact_values: dict[str, object] = {}
         self.module_scope = Scope("module", tree, None)
         self.scope = self.module_scope
         self.module_defined: set[str] = set()
@@ -199,6 +261,7 @@ class Checker:
         severity: Severity | None = None,
     ) -> None:
         range_ = where if isinstance(where, Range) else self.source.node_range(where)
+        self.finding_units.append(self.unit)
         self.findings.append(
             Finding(
                 code=rule.code,
@@ -215,6 +278,7 @@ class Checker:
         the rule's ``answer`` then decides whether it is a finding."""
         is_call = isinstance(expression, ast.Call)
         anchor = expression.func if is_call else expression  # type: ignore[attr-defined]
+        self.question_units.append(self.unit)
         self.type_questions.append(TypeQuestion(rule.code, self.source.end(anchor), is_call, payload))
 
     def related(self, message: str, node: ast.AST) -> Related:
@@ -358,6 +422,39 @@ class Checker:
             values.append(statement.value)
         return (None, values)
 
+    # Facts about the file -------------------------------------------------------------
+
+    def file_fact(self, fact: FileFact[T]) -> T:
+        """The fact's value for the whole file, computed once per analysis."""
+        known = self._fact_values.get(fact.name, _MISSING)
+        if known is not _MISSING:
+            return known  # type: ignore[return-value]
+        if self.blocks is None:
+            if fact.words and not any(word in self.source.text for word in fact.words):
+                value = fact.empty
+            else:
+                value = fact.combine([fact.of_block(self.tree.body, self)])
+        else:
+            value = fact.combine([self.block_fact(fact, block) for block in self.blocks])
+        self._fact_values[fact.name] = value
+        return value  # type: ignore[no-any-return]
+
+    def block_fact(self, fact: FileFact[T], block: Block) -> T:
+        """One block's part of a fact (kept with the block for the next analysis)."""
+        known = block.facts.get(fact.name, _MISSING)
+        if known is not _MISSING:
+            return known  # type: ignore[return-value]
+        if fact.words:
+            first, last = block.lines
+            starts = self.source.line_starts
+            text = self.source.text[starts[first] : starts[last + 1] if last + 1 < len(starts) else None]
+            if not any(word in text for word in fact.words):
+                block.facts[fact.name] = fact.empty
+                return fact.empty  # type: ignore[no-any-return]
+        value = fact.of_block(block.source_statements, self)
+        block.facts[fact.name] = value
+        return value
+
     # Facts about nodes ---------------------------------------------------------------
 
     def facts_of(self, node: ast.AST) -> dict[str, object]:
@@ -484,6 +581,24 @@ class _EnterScope:
         self.scope = scope
 
 
+class _EnterBlock:
+    """Stack marker: the walk is about to visit the statements of block ``unit``."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: int) -> None:
+        self.unit = unit
+
+
+class _Stub:
+    """Stack entry for a definition of a stub block: visited at module level, not entered."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: ast.AST) -> None:
+        self.node = node
+
+
 class Walker:
     """Runs the single walk over a parsed module and dispatches nodes to rules.
 
@@ -500,11 +615,16 @@ class Walker:
         self.failed: set[str] = set()
         dispatch: dict[type[ast.AST], list[Rule]] = {}
         self.scope_rules: list[Rule] = []
+        self.late_scope_rules: list[Rule] = []
         for rule in rules:
             for node_type in rule.node_types:
                 dispatch.setdefault(node_type, []).append(rule)
             if rule.wants_scopes:
-                self.scope_rules.append(rule)
+                if getattr(rule, "checks_scopes_after_walk", False):
+                    self.late_scope_rules.append(rule)
+                else:
+                    self.scope_rules.append(rule)
+        self.finished_scopes: list[Scope] = []
         self.dispatch: dict[type[ast.AST], tuple[Rule, ...]] = {
             node_type: tuple(handlers) for node_type, handlers in dispatch.items()
         }
@@ -518,8 +638,9 @@ class Walker:
             node_type: tuple(other for other in handlers if other is not rule)
             for node_type, handlers in self.dispatch.items()
         }
-        if rule in self.scope_rules:
-            self.scope_rules.remove(rule)
+        for rules in (self.scope_rules, self.late_scope_rules):
+            if rule in rules:
+                rules.remove(rule)
 
     def run(self, tree: ast.Module) -> None:
         checker = self.checker
@@ -528,13 +649,23 @@ class Walker:
         scope = checker.module_scope
         checker.scope = scope
         append_to_scope = scope.nodes.append
-        # Nodes to visit, each with pf_parent already set; a Scope marks the end of that
-        # scope, an _EnterScope the start of a function, lambda or class body.
-        stack: list[ast.AST | Scope | _EnterScope] = [scope]
+        # Nodes to visit, each with its parent link already set; a Scope marks the end of
+        # that scope, an _EnterScope the start of a function, lambda or class body, an
+        # _EnterBlock the start of a block's statements.
+        stack: list[Any] = [scope]
         link = weakref.ref(tree)
         for child in tree.body:
             child.pf_parent = link  # type: ignore[attr-defined]
-        stack.extend(reversed(tree.body))
+        if checker.blocks is None:
+            stack.extend(reversed(tree.body))
+        else:
+            for unit in range(len(checker.blocks) - 1, -1, -1):
+                block = checker.blocks[unit]
+                if block.stub:
+                    stack.extend(_Stub(statement) for statement in reversed(block.statements))
+                else:
+                    stack.extend(reversed(block.statements))
+                stack.append(_EnterBlock(unit))
         pop = stack.pop
         push = stack.append
         new_link = weakref.ref
@@ -543,15 +674,22 @@ class Walker:
             node = pop()
             node_type = node.__class__
             if node_type is Scope:
-                self._finish_scope(node)  # type: ignore[arg-type]
-                scope = node.parent  # type: ignore[union-attr]
+                self._finish_scope(node)
+                scope = node.parent
                 if scope is not None:
                     append_to_scope = scope.nodes.append
                 continue
             if node_type is _EnterScope:
-                scope = node.scope  # type: ignore[union-attr]
+                scope = node.scope
                 checker.scope = scope
                 append_to_scope = scope.nodes.append
+                continue
+            if node_type is _EnterBlock:
+                checker.unit = node.unit
+                continue
+            if node_type is _Stub:
+                append_to_scope(node.node)
+                _push_outer_fields(stack, node.node)
                 continue
             append_to_scope(node)
             until_time_check -= 1
@@ -571,12 +709,14 @@ class Walker:
             fields = child_fields.get(node_type)
             if fields is None:
                 if node_type in _SCOPE_KIND:
-                    self._push_scoped_children(stack, node, scope)  # type: ignore[arg-type]
+                    self._push_scoped_children(stack, node, scope)
                     continue
-                fields = _child_fields_of(node_type)  # type: ignore[arg-type]
+                fields = _child_fields_of(node_type)
                 if fields is None:
-                    _push_any_children(stack, node)  # type: ignore[arg-type]
+                    _push_any_children(stack, node)
                     continue
+            if not fields:
+                continue
             link = new_link(node)
             for name in fields:
                 value = getattr(node, name, None)
@@ -590,9 +730,11 @@ class Walker:
                 else:
                     value.pf_parent = link
                     push(value)
+        self._check_scopes_after_walk()
 
     def _push_scoped_children(self, stack: list, node: ast.AST, outer: Scope) -> None:
         inner = Scope(_SCOPE_KIND[type(node)], node, outer)
+        inner.unit = self.checker.unit
         body = node.body  # type: ignore[attr-defined]
         link = weakref.ref(node)
         # Popped in order: the outer fields (arguments, decorators), the body, the scope's end.
@@ -605,37 +747,61 @@ class Walker:
             body.pf_parent = link
             stack.append(body)
         stack.append(_EnterScope(inner))
-        outer_fields = _SCOPE_OUTER_FIELDS.get(type(node))
-        if outer_fields is None:
-            outer_fields = _SCOPE_OUTER_FIELDS[type(node)] = tuple(
-                name for name in reversed(node._fields) if name != "body"
-            )
-        for name in outer_fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for child in reversed(value):
-                    if isinstance(child, ast.AST):
-                        child.pf_parent = link
-                        stack.append(child)
-            elif isinstance(value, ast.AST):
-                value.pf_parent = link
-                stack.append(value)
+        _push_outer_fields(stack, node, link)
 
     def _finish_scope(self, scope: Scope) -> None:
         checker = self.checker
         checker.scope = scope
         checker._finished_scopes[scope.node] = scope
-        for rule in tuple(self.scope_rules):
+        if scope.parent is None:
+            checker.unit = MODULE_UNIT
+        if self.late_scope_rules:
+            self.finished_scopes.append(scope)
+        self._check_scope(scope, self.scope_rules)
+        if scope.parent is not None:
+            checker.scope = scope.parent
+
+    def _check_scopes_after_walk(self) -> None:
+        """Scope checks of rules that look into other functions (what a called helper
+        writes), which need every scope of the file finished first."""
+        checker = self.checker
+        for scope in self.finished_scopes:
+            checker.scope = scope
+            checker.unit = scope.unit
+            self._check_scope(scope, self.late_scope_rules)
+        checker.scope = checker.module_scope
+
+    def _check_scope(self, scope: Scope, rules: list[Rule]) -> None:
+        for rule in tuple(rules):
             try:
-                rule.check_scope(scope, checker)
+                rule.check_scope(scope, self.checker)
             except Exception as error:
                 self._fail(rule, error)
         # A scope's checks can cost more than thousands of node visits (the module
         # scope's run over every node of the file), so the budget is checked here too.
-        if self.deadline is not None and self.scope_rules and time.perf_counter() > self.deadline:
+        if self.deadline is not None and rules and time.perf_counter() > self.deadline:
             raise AnalysisTimeout
-        if scope.parent is not None:
-            checker.scope = scope.parent
+
+
+def _push_outer_fields(stack: list, node: ast.AST, link: weakref.ref | None = None) -> None:
+    """Push a definition's fields other than its body (decorators, arguments, bases,
+    annotations): they run in the scope around the definition."""
+    link = link if link is not None else weakref.ref(node)
+    outer_fields = _SCOPE_OUTER_FIELDS.get(type(node))
+    if outer_fields is None:
+        outer_fields = _SCOPE_OUTER_FIELDS[type(node)] = tuple(
+            name for name in reversed(node._fields) if name != "body"
+        )
+    for name in outer_fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            for child in reversed(value):
+                if isinstance(child, ast.AST):
+                    child.pf_parent = link
+                    stack.append(child)
+        elif isinstance(value, ast.AST):
+            value.pf_parent = link
+            stack.append(value)
 
 
 _SCOPE_KIND: dict[type[ast.AST], str] = {
@@ -655,6 +821,40 @@ _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 """Per node type, its fields that can hold child nodes, last field first (the order they
 are pushed on the walk's stack). Scope types take their own path."""
 _SCOPE_OUTER_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+_MISSING = object()
+
+_STATEMENT_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _imported_modules_of(statements: list[ast.stmt], checker: Checker) -> frozenset[str]:
+    """Every module these statements import, at any depth (``from a.b import c`` gives
+    ``a.b``; a relative import gives its module part, if any). Imports are statements, so
+    only statement blocks are visited, never expressions."""
+    modules: set[str] = set()
+    pending: list[ast.AST] = list(statements)
+    while pending:
+        statement = pending.pop()
+        statement_type = statement.__class__
+        if statement_type is ast.ImportFrom:
+            if statement.module:  # type: ignore[attr-defined]
+                modules.add(statement.module)  # type: ignore[attr-defined]
+            continue
+        if statement_type is ast.Import:
+            modules.update(alias.name for alias in statement.names)  # type: ignore[attr-defined]
+            continue
+        for name in _STATEMENT_BLOCK_FIELDS:
+            block = getattr(statement, name, None)
+            if block.__class__ is list:
+                pending.extend(block)  # type: ignore[arg-type]
+    return frozenset(modules)
+
+
+IMPORTED_MODULES: FileFact[frozenset[str]] = FileFact(
+    "imported_modules", _imported_modules_of, lambda parts: frozenset().union(*parts), empty=frozenset()
+)
+"""Every module the file imports, anywhere in it."""
 
 
 def _child_fields_of(node_type: type[ast.AST]) -> tuple[str, ...] | None:

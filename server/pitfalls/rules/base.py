@@ -54,6 +54,10 @@ class Rule:
     """
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
     wants_scopes: ClassVar[bool] = False
+    checks_scopes_after_walk: ClassVar[bool] = False
+    """With ``wants_scopes``: call ``check_scope`` once the whole file has been walked (for
+    each scope, in the order they finished), for checks that look into the functions a
+    scope calls, which may be defined further down."""
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
         raise NotImplementedError

@@ -86,14 +86,11 @@ when the database work fails, so the handler must be idempotent, and a failure t
 used to be swallowed now leaves the message unacknowledged. Other shapes get no fix.""",
     )
     wants_scopes = True
+    checks_scopes_after_walk = True  # the database work may sit in a helper defined below
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        dbflow.remember_scope(scope, checker)
-        if scope.kind != "module":
-            return
-        for remembered in dbflow.remembered_scopes(checker):
-            if remembered.kind in ("function", "module") and not dbflow.is_test_code(checker, remembered):
-                self._check_function(remembered, checker)
+        if scope.kind in ("function", "module") and not dbflow.is_test_code(checker, scope):
+            self._check_function(scope, checker)
 
     def _check_function(self, scope: Scope, checker: Checker) -> None:
         calls = dbflow.classified_calls(scope, checker)

@@ -6,7 +6,7 @@ import ast
 import re
 
 from pitfalls import dbflow
-from pitfalls.engine import Checker, Scope, parent_of
+from pitfalls.engine import Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -342,15 +342,20 @@ def _scope_sets_autocommit(scope: Scope) -> bool:
 
 
 def _file_sets_autocommit(checker: Checker) -> bool:
-    cached = checker.module_scope.state.get("pf009.autocommit")
-    if cached is None:
-        # Both forms name a word the text must hold; most files hold neither.
-        words = (db.AUTOCOMMIT_ATTRIBUTE, *db.AUTOCOMMIT_KEYWORDS)
-        cached = any(word in checker.source.text for word in words) and any(
-            _sets_autocommit(node) for node in ast.walk(checker.tree)
-        )
-        checker.module_scope.state["pf009.autocommit"] = cached
-    return bool(cached)
+    return checker.file_fact(_AUTOCOMMIT)
+
+
+_AUTOCOMMIT: FileFact[bool] = FileFact(
+    "pf009.autocommit",
+    lambda statements, _checker: any(
+        _sets_autocommit(node) for statement in statements for node in ast.walk(statement)
+    ),
+    any,
+    # Both forms name a word the text must hold; most files hold neither.
+    words=(db.AUTOCOMMIT_ATTRIBUTE, *db.AUTOCOMMIT_KEYWORDS),
+    empty=False,
+)
+"""Whether the file makes an autocommit connection anywhere."""
 
 
 def _direction(call: dbflow.DbCall, scope: Scope, checker: Checker) -> tuple[str, ast.AST] | None:
