@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import gc
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -37,3 +38,23 @@ def test_an_analysed_tree_is_freed_without_the_cycle_collector(path: Path) -> No
         if was_enabled:
             gc.enable()
     assert not kept, f"{len(kept)} tree nodes were left for the cycle collector, e.g. {kept[0]!r}"
+
+
+def test_no_rule_fails_on_the_fixtures_and_examples_concatenated() -> None:
+    """Concatenated, the service code shadows its own names and mixes libraries (the
+    engine benchmark's corpus): a rule that raises there stops reporting for the rest of
+    a real file too."""
+    corpus = _benchmark_corpus()
+    result = analyze_source(corpus.build(5_000), path="service.py", settings=EVERY_RULE)
+    assert result.failures == []
+    assert result.findings
+
+
+def _benchmark_corpus() -> ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("corpus", ROOT / "benchmarks" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -439,7 +439,8 @@ def _expired_later(write: CacheCall, calls: list[CacheCall], nodes: list[ast.AST
 def _looked_up(container: ast.expr, nodes: list[ast.AST], before: ast.AST) -> bool:
     limit = (before.lineno, before.col_offset)  # type: ignore[attr-defined]
     for node in nodes:
-        if (node.lineno, node.col_offset) >= limit:  # type: ignore[attr-defined]
+        # A scope's nodes include some without a position (``with`` items, comprehensions).
+        if (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)) >= limit:
             continue
         if (
             isinstance(node, ast.Compare)
