@@ -207,23 +207,28 @@ behaves differently.""",
     def _check_autocommit_transfer(
         self, free: list[dbflow.DbCall], scope: Scope, checker: Checker, managed: bool
     ) -> None:
-        # A function that commits itself runs its writes in a transaction, whatever other
-        # connections of the file do.
-        autocommit_file = _file_sets_autocommit(checker) and not managed
         candidates: list[tuple[dbflow.DbCall, str, ast.AST]] = []
+        # Writes on a DB-API or SQLAlchemy receiver commit on their own only when the file
+        # makes an autocommit connection; a function that commits itself runs its writes in
+        # a transaction, whatever other connections of the file do.
+        if_autocommit_file: set[int] = set()
         for call in free:
             if call.role != dbflow.WRITE:
                 continue
-            autocommit = (
-                call.library == "django"
-                or call.kind == db.ASYNCPG
-                or (autocommit_file and call.kind in db.DB_KINDS)
-            )
-            if not autocommit:
-                continue
+            if call.library != "django" and call.kind != db.ASYNCPG:
+                if managed or call.kind not in db.DB_KINDS:
+                    continue
+                if_autocommit_file.add(id(call))
             found = _direction(call, scope, checker)
             if found is not None:
                 candidates.append((call, *found))
+        # Asking the file is a walk over all of it: only when a transfer could be reported.
+        if (
+            if_autocommit_file
+            and len({direction for _, direction, _ in candidates}) > 1
+            and not _file_sets_autocommit(checker)
+        ):
+            candidates = [entry for entry in candidates if id(entry[0]) not in if_autocommit_file]
         for index, (first, first_direction, anchor) in enumerate(candidates):
             for second, second_direction, _ in candidates[index + 1 :]:
                 if first_direction == second_direction or not _follows(first.node, second.node):
