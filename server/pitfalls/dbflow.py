@@ -68,14 +68,35 @@ def is_django_file(checker: Checker) -> bool:
 
 def is_migration(checker: Checker, scope: Scope) -> bool:
     """One-off code: Django data migrations and Alembic revisions run once, in a transaction."""
-    if _in_migration_folder(checker):
-        return True
-    for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names = tuple(argument.arg for argument in ancestor.args.args[:2])
-            if names == db.RUNPYTHON_PARAMETERS:
-                return True
-    return False
+    return _in_migration_folder(checker) or _within(checker, scope.node, _MIGRATION, _is_migration_function)
+
+
+def _is_migration_function(node: ast.AST) -> bool:
+    return isinstance(node, FUNCTION_TYPES) and (
+        tuple(argument.arg for argument in node.args.args[:2]) == db.RUNPYTHON_PARAMETERS
+    )
+
+
+def _within(checker: Checker, node: ast.AST, fact: str, test: Callable[[ast.AST], bool]) -> bool:
+    """Whether ``test`` holds for ``node`` or a definition around it. Each rule asks it of
+    every scope, and nested scopes share their outer definitions: the answer is kept per
+    definition, and a nested one reuses its enclosing definition's."""
+    facts = checker.facts_of(node)
+    known = facts.get(fact)
+    if known is None:
+        known = test(node)
+        if not known:
+            for ancestor in checker.ancestors(node):
+                if isinstance(ancestor, _DEFINITION_TYPES):
+                    known = _within(checker, ancestor, fact, test)
+                    break
+        facts[fact] = known
+    return bool(known)
+
+
+_DEFINITION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_MIGRATION = "dbflow.migration"
+_TEST_CODE = "dbflow.test_code"
 
 
 def _in_migration_folder(checker: Checker) -> bool:
@@ -91,14 +112,13 @@ def _in_migration_folder(checker: Checker) -> bool:
 def is_test_code(checker: Checker, scope: Scope) -> bool:
     """Code inside a ``test_*`` function, a pytest fixture or a ``Test*`` class. The file's
     name is not enough: helpers beside the tests are ordinary code that may ship."""
-    for ancestor in [scope.node, *Checker.ancestors(scope.node)]:
-        if isinstance(ancestor, FUNCTION_TYPES) and (
-            ancestor.name.startswith(db.TEST_FUNCTION_PREFIX) or _is_fixture(ancestor)
-        ):
-            return True
-        if isinstance(ancestor, ast.ClassDef) and ancestor.name.startswith(db.TEST_CLASS_PREFIX):
-            return True
-    return False
+    return _within(checker, scope.node, _TEST_CODE, _is_test_definition)
+
+
+def _is_test_definition(node: ast.AST) -> bool:
+    if isinstance(node, FUNCTION_TYPES):
+        return node.name.startswith(db.TEST_FUNCTION_PREFIX) or _is_fixture(node)
+    return isinstance(node, ast.ClassDef) and node.name.startswith(db.TEST_CLASS_PREFIX)
 
 
 # Receivers -------------------------------------------------------------------------------
@@ -479,11 +499,13 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
             return DbCall(call, COMMIT, "commit", db.CONNECTION, None)
         return None
     method = func.attr
+    if method not in _DB_METHODS and method not in _DJANGO_COMMIT_METHODS:
+        return None  # no branch below classifies this method
     receiver = func.value
     if checker.qualified_name(func, scope) in db.DJANGO_COMMIT:
         return DbCall(call, COMMIT, method, db.CONNECTION, None)
     if method not in _DB_METHODS:
-        return None  # no branch below classifies this method
+        return None
     chain = queryset_chain(receiver) if not isinstance(receiver, ast.Name) else None
     if chain is None and isinstance(receiver, ast.Attribute):
         chain = queryset_chain(ast.Call(func=ast.Attribute(value=receiver, attr="_"), args=[], keywords=[]))
@@ -566,6 +588,8 @@ _DB_METHODS = _RECEIVER_METHODS | {
     *db.NEGATIVE_ACK_METHODS,
 }
 """Every method ``classify_call`` can classify, with or without looking at the receiver."""
+_DJANGO_COMMIT_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in db.DJANGO_COMMIT)
+"""The last part of ``transaction.commit``: a qualified name ends with the attribute called."""
 
 
 def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:
