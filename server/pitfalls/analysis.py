@@ -12,15 +12,26 @@ import stat
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pitfalls.config import Settings
-from pitfalls.engine import AnalysisTimeout, Checker, RuleFailure, Walker, position_of_syntax_error
+from pitfalls.engine import (
+    MODULE_UNIT,
+    AnalysisTimeout,
+    Block,
+    Checker,
+    FileFact,
+    RuleFailure,
+    Walker,
+    position_of_syntax_error,
+)
 from pitfalls.model import Finding, Position, Range, Severity, TypeQuestion
 from pitfalls.rules import RULES
+from pitfalls.rules.base import Rule
 from pitfalls.source import BOM, DecodeError, SourceFile, decode_source
 from pitfalls.suppression import ignores_whole_file, is_suppressed
 
@@ -129,56 +140,12 @@ def analyze_source(
         return AnalysisResult([], text=text)
     filename = str(path) if path is not None else "<unsaved>"
     started = time.perf_counter()
-    # A client may send the byte order mark that editors usually hide; the parser
-    # rejects it, and SourceFile counts line 0's columns from after it.
-    has_bom = text.startswith(BOM)
-    try:
-        tree = parse(text[1:] if has_bom else text, filename)
-    except SyntaxError as error:
-        range_ = _nul_range(text, source)
-        if range_ is None:
-            range_ = position_of_syntax_error(error, SourceFile(text[1:]) if has_bom else source)
-            if has_bom and range_.start.line == 0:
-                range_ = Range.of(0, range_.start.column + 1, 0, range_.end.column + 1)
-        hint = syntax_hint(source.line(range_.start.line))
-        message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION}{hint})"
-        return _unparsed([analysis_error(message, range_)], [], source, codes, settings)
-    except UnicodeEncodeError as error:  # lone surrogates, from a client's broken decoding
-        position = source.position_at(error.start)
-        range_ = Range(position, Position(position.line, position.column + 1))
-        message = (
-            f"could not analyze: character U+{ord(text[error.start]):04X} on line {position.line + 1} "
-            "is half of a surrogate pair, not text"
-        )
-        return _unparsed([analysis_error(message, range_)], [], source, codes, settings)
-    except ValueError as error:  # NUL bytes on some Pythons
-        range_ = _nul_range(text, source) or Range.of(0, 0, 0, 0)
-        return _unparsed([analysis_error(f"could not analyze: {error}", range_)], [], source, codes, settings)
-    except (RecursionError, MemoryError):
-        message = "could not analyze: the code is nested too deeply for Python's parser"
-        return _unparsed([analysis_error(message)], [], source, codes, settings)
-
-    active = [
-        rule
-        for rule in RULES
-        if rule.code in codes and (not rule.triggers or any(word in text for word in rule.triggers))
-    ]
-    checker = Checker(source, tree, filename)
-    walker = Walker(active, checker, started + settings.timeout)
-    findings: list[Finding]
-    try:
-        with collector_paused():
-            walker.run(tree)
-        findings = checker.findings
-    except AnalysisTimeout:
-        findings = [*checker.findings, analysis_error(_too_long(settings))]
-        # Cross-module inference is slower still: past the budget, it is not started.
-        checker.type_questions.clear()
-    except RecursionError:
-        findings = [analysis_error("could not analyze: the code is nested too deeply")]
-    finally:
-        checker.release()
-    questions = checker.type_questions
+    tree = parse_or_report(text, source, filename)
+    if not isinstance(tree, ast.Module):
+        return unparsed(tree, source, codes, settings)
+    run = run_rules(source, tree, filename, active_rules(codes, text), settings, started)
+    findings = run.findings
+    questions = run.questions
     answered = False
     if infer_types and questions:
         from pitfalls.inference import answer_questions
@@ -190,10 +157,128 @@ def analyze_source(
             findings.append(analysis_error(_too_long(settings, "cross-module inference")))
         questions = []
         answered = True
-    result = _finish(findings, walker.failures, source, codes, settings)
+    result = finish(findings, run.failures, source, codes, settings)
     result.type_questions = questions
     result.depends_on_other_files = answered
     return result
+
+
+def parse_or_report(
+    text: str, source: SourceFile, filename: str, padding: int = 0
+) -> ast.Module | list[Finding]:
+    """The module's tree, or the PF000 finding that says why there is none.
+
+    With ``padding``, ``text`` is the file from line ``padding`` on, parsed as if that
+    many empty lines came before it, so that positions are the file's own.
+    """
+    # A client may send the byte order mark that editors usually hide; the parser
+    # rejects it, and SourceFile counts line 0's columns from after it.
+    has_bom = text.startswith(BOM)
+    try:
+        return parse("\n" * padding + (text[1:] if has_bom else text), filename)
+    except SyntaxError as error:
+        range_ = _nul_range(source.text, source)
+        if range_ is None:
+            range_ = position_of_syntax_error(error, SourceFile(source.text[1:]) if has_bom else source)
+            if has_bom and range_.start.line == 0:
+                range_ = Range.of(0, range_.start.column + 1, 0, range_.end.column + 1)
+        hint = syntax_hint(source.line(range_.start.line))
+        message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION}{hint})"
+        return [analysis_error(message, range_)]
+    except UnicodeEncodeError as error:  # lone surrogates, from a client's broken decoding
+        offset = error.start - padding + (source.line_starts[padding] if padding else 0)
+        position = source.position_at(offset)
+        range_ = Range(position, Position(position.line, position.column + 1))
+        message = (
+            f"could not analyze: character U+{ord(source.text[offset]):04X} on line {position.line + 1} "
+            "is half of a surrogate pair, not text"
+        )
+        return [analysis_error(message, range_)]
+    except ValueError as error:  # NUL bytes on some Pythons
+        range_ = _nul_range(source.text, source) or Range.of(0, 0, 0, 0)
+        return [analysis_error(f"could not analyze: {error}", range_)]
+    except (RecursionError, MemoryError):
+        message = "could not analyze: the code is nested too deeply for Python's parser"
+        return [analysis_error(message)]
+
+
+def active_rules(codes: frozenset[str], text: str) -> list[Rule]:
+    """The rules to run on ``text``: enabled, and with a trigger word in it if they have any."""
+    return [
+        rule
+        for rule in RULES
+        if rule.code in codes and (not rule.triggers or any(word in text for word in rule.triggers))
+    ]
+
+
+@dataclass
+class RuleRun:
+    """What one walk of the rules over a tree found, with the unit of each finding."""
+
+    findings: list[Finding]
+    finding_units: list[int]
+    questions: list[TypeQuestion]
+    question_units: list[int]
+    failures: list[RuleFailure]
+    complete: bool
+    """False when the walk stopped early (time budget, nesting): ``findings`` then end
+    with the PF000 that says so."""
+    facts: dict[str, object]
+    """The value of each of the facts asked for, by name."""
+
+
+def run_rules(
+    source: SourceFile,
+    tree: ast.Module,
+    filename: str,
+    rules: list[Rule],
+    settings: Settings,
+    started: float,
+    blocks: list[Block] | None = None,
+    facts: Sequence[FileFact[Any]] = (),
+    checked_units: set[int] | None = None,
+    known_facts: dict[str, object] | None = None,
+    fact_blocks: Sequence[Block] = (),
+) -> RuleRun:
+    """Walk the tree once with ``rules``, within the time budget counted from ``started``.
+
+    With ``blocks``: check only ``checked_units`` (all when None); work out each of
+    ``facts``, taking the values in ``known_facts`` as given, and each part of them that
+    ``fact_blocks`` (all blocks when no values are given) contribute, so that every block
+    holds its part for the next analysis."""
+    checker = Checker(source, tree, filename, blocks, known_facts)
+    walker = Walker(rules, checker, started + settings.timeout, checked_units)
+    complete = True
+    values: dict[str, object] = {}
+    try:
+        with collector_paused():
+            walker.run(tree)
+            for fact in facts:
+                values[fact.name] = checker.file_fact(fact)
+                for block in fact_blocks:
+                    checker.block_fact(fact, block)
+    except AnalysisTimeout:
+        complete = False
+        checker.findings.append(analysis_error(_too_long(settings)))
+        checker.finding_units.append(MODULE_UNIT)
+        # Cross-module inference is slower still: past the budget, it is not started.
+        checker.type_questions.clear()
+        checker.question_units.clear()
+    except RecursionError:
+        complete = False
+        checker.findings = [analysis_error("could not analyze: the code is nested too deeply")]
+        checker.finding_units = [MODULE_UNIT]
+    finally:
+        checker.release()
+    return RuleRun(
+        checker.findings,
+        checker.finding_units,
+        checker.type_questions,
+        checker.question_units,
+        walker.failures,
+        complete,
+        values,
+    )
 
 
 def _too_long(settings: Settings, during: str | None = None) -> str:
@@ -204,14 +289,11 @@ def _too_long(settings: Settings, during: str | None = None) -> str:
     )
 
 
-def _unparsed(
-    findings: list[Finding],
-    failures: list[RuleFailure],
-    source: SourceFile,
-    codes: frozenset[str],
-    settings: Settings,
+def unparsed(
+    findings: list[Finding], source: SourceFile, codes: frozenset[str], settings: Settings
 ) -> AnalysisResult:
-    result = _finish(findings, failures, source, codes, settings)
+    """The result for a text that does not parse: the PF000 findings that say why."""
+    result = finish(findings, [], source, codes, settings)
     result.parsed = False
     return result
 
@@ -231,12 +313,12 @@ def refine_with_types(
     extra = answer_questions(result.type_questions, result.text, where, deadline=deadline)
     if time.perf_counter() > deadline:
         extra.append(analysis_error(_too_long(settings, "cross-module inference")))
-    refined = _finish([*result.findings, *extra], result.failures, source, settings.codes_for(path), settings)
+    refined = finish([*result.findings, *extra], result.failures, source, settings.codes_for(path), settings)
     refined.depends_on_other_files = True
     return refined
 
 
-def _finish(
+def finish(
     findings: list[Finding],
     failures: list[RuleFailure],
     source: SourceFile,

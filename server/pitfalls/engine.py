@@ -193,6 +193,13 @@ class FileFact(Generic[T]):
     being looked at."""
     empty: Any = None
 
+    def __post_init__(self) -> None:
+        FILE_FACTS.append(self)
+
+
+FILE_FACTS: list[FileFact[Any]] = []
+"""Every fact rules have declared, in the order their modules were imported."""
+
 
 @dataclass
 class Block:
@@ -210,6 +217,9 @@ class Block:
     statements: list[ast.stmt]
     lines: tuple[int, int]
     stub: bool = False
+    bare: bool = False
+    """A stub whose decorators, arguments and bases are not visited either: for walks
+    whose checks look at no module-level code."""
     real_statements: list[ast.stmt] | None = None
     facts: dict[str, object] = field(default_factory=dict)
     """This block's part of each ``FileFact``, by name, once computed."""
@@ -223,7 +233,12 @@ class Checker:
     """What a rule sees of the file: the tree, the source, resolved names, and ``report``."""
 
     def __init__(
-        self, source: SourceFile, tree: ast.Module, path: str | None, blocks: list[Block] | None = None
+        self,
+        source: SourceFile,
+        tree: ast.Module,
+        path: str | None,
+        blocks: list[Block] | None = None,
+        known_facts: dict[str, object] | None = None,
     ) -> None:
         self.source = source
         self.tree = tree
@@ -237,7 +252,7 @@ class Checker:
         self.finding_units: list[int] = []
         self.type_questions: list[TypeQuestion] = []
         self.question_units: list[int] = []
-        self._fact_values: dict[str, object] = {}
+        self._fact_values: dict[str, object] = dict(known_facts) if known_facts else {}
         self.module_scope = Scope("module", tree, None)
         self.scope = self.module_scope
         self.module_defined: set[str] = set()
@@ -591,12 +606,14 @@ class _EnterBlock:
 
 
 class _Stub:
-    """Stack entry for a definition of a stub block: visited at module level, not entered."""
+    """Stack entry for a definition of a stub block: visited at module level, not entered
+    (and, when ``bare``, its decorators, arguments and bases not visited either)."""
 
-    __slots__ = ("node",)
+    __slots__ = ("bare", "node")
 
-    def __init__(self, node: ast.AST) -> None:
+    def __init__(self, node: ast.AST, bare: bool) -> None:
         self.node = node
+        self.bare = bare
 
 
 class Walker:
@@ -608,9 +625,19 @@ class Walker:
     is set when its parent is visited, so it is there before the node itself is.
     """
 
-    def __init__(self, rules: list[Rule], checker: Checker, deadline: float | None) -> None:
+    def __init__(
+        self,
+        rules: list[Rule],
+        checker: Checker,
+        deadline: float | None,
+        checked_units: set[int] | None = None,
+    ) -> None:
         self.checker = checker
         self.deadline = deadline
+        self.checked_units = checked_units
+        """With blocks, the units whose nodes and scopes the rules check (``MODULE_UNIT``
+        for the module scope); the others are only walked, for what checks of the checked
+        ones look up in them. None: every unit."""
         self.failures: list[RuleFailure] = []
         self.failed: set[str] = set()
         dispatch: dict[type[ast.AST], list[Rule]] = {}
@@ -662,7 +689,8 @@ class Walker:
             for unit in range(len(checker.blocks) - 1, -1, -1):
                 block = checker.blocks[unit]
                 if block.stub:
-                    stack.extend(_Stub(statement) for statement in reversed(block.statements))
+                    bare = block.bare
+                    stack.extend(_Stub(statement, bare) for statement in reversed(block.statements))
                 else:
                     stack.extend(reversed(block.statements))
                 stack.append(_EnterBlock(unit))
@@ -670,6 +698,8 @@ class Walker:
         push = stack.append
         new_link = weakref.ref
         until_time_check = _TIME_CHECK_INTERVAL
+        checked = self.checked_units
+        dispatch = self.dispatch
         while stack:
             node = pop()
             node_type = node.__class__
@@ -686,10 +716,12 @@ class Walker:
                 continue
             if node_type is _EnterBlock:
                 checker.unit = node.unit
+                dispatch = self.dispatch if checked is None or node.unit in checked else {}
                 continue
             if node_type is _Stub:
                 append_to_scope(node.node)
-                _push_outer_fields(stack, node.node)
+                if not node.bare:
+                    _push_outer_fields(stack, node.node)
                 continue
             append_to_scope(node)
             until_time_check -= 1
@@ -699,13 +731,14 @@ class Walker:
                     raise AnalysisTimeout
             if node_type is ast.Import or node_type is ast.ImportFrom:
                 checker._bind_import(scope, node)  # type: ignore[arg-type]
-            handlers = self.dispatch.get(node_type)
+            handlers = dispatch.get(node_type)
             if handlers:
                 for rule in handlers:
                     try:
                         rule.visit(node, checker)
                     except Exception as error:
                         self._fail(rule, error)
+                        dispatch = self.dispatch
             fields = child_fields.get(node_type)
             if fields is None:
                 if node_type in _SCOPE_KIND:
@@ -755,9 +788,12 @@ class Walker:
         checker._finished_scopes[scope.node] = scope
         if scope.parent is None:
             checker.unit = MODULE_UNIT
-        if self.late_scope_rules:
-            self.finished_scopes.append(scope)
-        self._check_scope(scope, self.scope_rules)
+        if self.checked_units is not None and scope.unit not in self.checked_units:
+            pass
+        else:
+            if self.late_scope_rules:
+                self.finished_scopes.append(scope)
+            self._check_scope(scope, self.scope_rules)
         if scope.parent is not None:
             checker.scope = scope.parent
 
@@ -871,6 +907,20 @@ def _child_fields_of(node_type: type[ast.AST]) -> tuple[str, ...] | None:
     wanted = tuple(name for kind, name in reversed(declared) if kind.rstrip("*?") not in _LEAF_FIELD_TYPES)
     _CHILD_FIELDS[node_type] = wanted
     return wanted
+
+
+def child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
+    """The fields of ``node_type`` that can hold nodes (not plain values, contexts or
+    operators), last first; None when its fields are not described."""
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is not None:
+        return fields
+    if node_type in _SCOPE_KIND:
+        # The walk takes definitions its own way: keep them out of its table.
+        fields = _child_fields_of(node_type)
+        _CHILD_FIELDS.pop(node_type, None)
+        return fields
+    return _child_fields_of(node_type)
 
 
 def _push_any_children(stack: list, node: ast.AST) -> None:

@@ -93,6 +93,33 @@ class SourceFile:
     def __init__(self, text: str) -> None:
         self.text = text
 
+    @classmethod
+    def after_edit(cls, old: SourceFile, text: str, first_line: int, last_line: int) -> SourceFile:
+        """The source of ``text``, an edit of ``old.text`` that left the lines before
+        ``first_line`` and after ``last_line`` (of the old text) as they were: their line
+        starts are carried over instead of searched for again, a 5,000-line file's
+        costliest part of the editor's work per keystroke."""
+        edited = cls(text)
+        starts = old.line_starts
+        moved = len(text) - len(old.text)
+        # From one line earlier: a "\r" that ended it may now pair with a "\n".
+        begin = max(first_line - 1, 0)
+        scan_from = starts[begin]
+        if last_line + 2 < len(starts):
+            scan_to = starts[last_line + 2] + moved
+            middle = [match.end() for match in _LINE_BREAK.finditer(text, scan_from, scan_to)]
+            if middle and middle[-1] == scan_to:
+                edited.line_starts = [
+                    *starts[: begin + 1],
+                    *middle,
+                    *(start + moved for start in starts[last_line + 3 :]),
+                ]
+            # else the edit ran into the lines after it: count them all, when asked
+        else:
+            middle = [match.end() for match in _LINE_BREAK.finditer(text, scan_from)]
+            edited.line_starts = [*starts[: begin + 1], *middle]
+        return edited
+
     @cached_property
     def line_starts(self) -> list[int]:
         starts = [0]

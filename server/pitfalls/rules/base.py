@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from pitfalls.model import Finding, Severity, TypeQuestion
+from pitfalls.model import Finding, Range, Severity, TypeQuestion
 
 if TYPE_CHECKING:
     from pitfalls.engine import Checker, Scope
@@ -36,7 +37,9 @@ class Rule:
     during the engine's single walk. ``check_scope`` is called once for each function,
     lambda, class body and the module after the walk has seen all of it, with the
     nodes of that scope already collected by type, for rules that reason about the order
-    of statements inside a function. Rules report through ``checker.report``.
+    of statements inside a function. Rules report through ``checker.report``; a message
+    that names another line says ``line N`` outside backticks, so that the editor can move
+    the number with the line when an edit above it adds or removes lines.
     """
 
     code: ClassVar[str]
@@ -64,6 +67,17 @@ class Rule:
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         raise NotImplementedError
+
+    def moved_question(
+        self, question: TypeQuestion, move: Callable[[Range], Range | None]
+    ) -> TypeQuestion | None:
+        """The question once the lines around it have moved: ``move`` maps a range of the
+        old text to the new one (None when its lines were edited). Rules whose payload
+        holds ranges move them too; None when one of them cannot move."""
+        start = move(Range(question.position, question.position))
+        if start is None:
+            return None
+        return TypeQuestion(question.code, start.start, question.is_call, question.payload)
 
     def answer(self, question: TypeQuestion, type_names: frozenset[str]) -> Finding | None:
         """Turn the inferred types of an expression the rule asked about (through

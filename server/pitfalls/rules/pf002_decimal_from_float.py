@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import ClassVar
 
 from pitfalls.astutil import call_argument
@@ -116,6 +117,18 @@ is usually what was meant but is a different number than before.""",
             "argument": _short(checker.source.segment(argument)),
             "edit": [_range_list(edit.range), edit.content],
         }
+
+    def moved_question(
+        self, question: TypeQuestion, move: Callable[[Range], Range | None]
+    ) -> TypeQuestion | None:
+        moved = super().moved_question(question, move)
+        call = move(Range.of(*question.payload["call"]))
+        edit_range, content = question.payload["edit"]
+        edit = move(Range.of(*edit_range))
+        if moved is None or call is None or edit is None:
+            return None
+        payload = {**question.payload, "call": _range_list(call), "edit": [_range_list(edit), content]}
+        return TypeQuestion(moved.code, moved.position, moved.is_call, payload)
 
     def answer(self, question: TypeQuestion, type_names: frozenset[str]) -> Finding | None:
         payload = question.payload
