@@ -89,7 +89,11 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
     checks_scopes_after_walk = True  # the database work may sit in a helper defined below
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if scope.kind in ("function", "module") and not dbflow.is_test_code(checker, scope):
+        if (
+            scope.kind in ("function", "module")
+            and _may_acknowledge(scope)
+            and not dbflow.is_test_code(checker, scope)
+        ):
             self._check_function(scope, checker)
 
     def _check_function(self, scope: Scope, checker: Checker) -> None:
@@ -231,6 +235,18 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
                 related=(checker.related("database work done after delivery was acknowledged", writes[0]),),
             )
             return
+
+
+def _may_acknowledge(scope: Scope) -> bool:
+    """Whether the scope calls a method that acknowledges, registers a consumer or opens an
+    acknowledging block: every finding starts at such a call, and most functions make none."""
+    return any(
+        isinstance(call.func, ast.Attribute) and call.func.attr in _ACKNOWLEDGING_METHODS  # type: ignore[attr-defined]
+        for call in scope.of(ast.Call)
+    )
+
+
+_ACKNOWLEDGING_METHODS = frozenset({*db.ACK_METHODS, *db.AUTO_ACK_REGISTRATIONS, *db.ACK_ON_EXIT_METHODS})
 
 
 def _acks_on_exit(expr: ast.expr, checker: Checker, scope: Scope) -> bool:
