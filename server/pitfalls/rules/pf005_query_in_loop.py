@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from pitfalls import dbflow
-from pitfalls.engine import COMPREHENSION_TYPES, Checker, Scope, parent_of
+from pitfalls.engine import COMPREHENSION_TYPES, LOOP_TYPES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -90,6 +90,8 @@ code around it.""",
             return
         reported: set[int] = set()
         calls = dbflow.classified_calls(scope, checker)
+        if not any(scope.of(loop_type) for loop_type in _LOOP_TYPES):
+            return  # every finding is about a loop of this scope
         classified = {id(call.node) for call in calls}
         for call in calls:
             if call.bulk or call.role not in (dbflow.QUERY, dbflow.WRITE):
@@ -183,6 +185,10 @@ code around it.""",
                 fix=fix,
                 related=(checker.related("the queryset iterated", loop.iter),),  # type: ignore[attr-defined]
             )
+
+
+_LOOP_TYPES = (*LOOP_TYPES, *COMPREHENSION_TYPES)
+"""What ``Checker.enclosing_loops`` counts as a loop; the lazy relations are read in loops too."""
 
 
 def _manager_of(call: dbflow.DbCall) -> str | None:
@@ -279,6 +285,8 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
         if isinstance(loop, ast.While) and not _popped_targets(loop):
             break  # polling, retrying or paging: what runs inside is not per item
         loops.append(loop)
+    if not loops:
+        return None
     every_dependent: set[str] = set()
     dependents = []
     # Every query in a loop asks the same questions of it: answer them once per loop.
