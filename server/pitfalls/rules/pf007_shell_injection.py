@@ -117,9 +117,14 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
         tracker: TaintTracker | None = None
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr not in _SINK_NAMES:
+                continue
             sink = _shell_sink(node, checker, scope)
             argv_command = None
             if sink is None:
+                if isinstance(func, ast.Attribute) and func.attr not in _ARGV_SINK_NAMES:
+                    continue
                 argv_command = _sh_c_command(node, checker, scope)
                 if argv_command is None:
                     continue
@@ -186,6 +191,13 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
 
 
 # Finding the sink -------------------------------------------------------------------------
+
+_ARGV_SINK_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in ARGV_SINKS)
+_SINK_NAMES = frozenset(
+    {*(name.rsplit(".", 1)[-1] for name in SHELL_SINKS), *SHELL_METHOD_SINKS, *_ARGV_SINK_NAMES}
+)
+"""The attributes a sink call ends with: a qualified name ends with the attribute called, so a
+method call named otherwise is no sink and its name need not be resolved."""
 
 
 def _shell_sink(call: ast.Call, checker: Checker, scope: Scope) -> ShellSink | None:
