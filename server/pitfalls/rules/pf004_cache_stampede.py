@@ -44,9 +44,8 @@ from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
 _MAX_DEPTH = 4
-_INTERESTING_METHODS = frozenset(
-    {"set", "setex", "psetex", "set_many", "set_multi", "get_or_set", "__setitem__"}
-)
+_REFILL_METHODS = frozenset({"set", "setex", "psetex", "set_many", "set_multi", "get_or_set"})
+"""The cache writes ``_shared_cache_refills`` reports."""
 
 
 class CacheStampede(Rule):
@@ -136,20 +135,29 @@ wait for one refill instead of repeating it; other processes are not coordinated
         function = scope.node
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
         nodes = scope.nodes
-        if not function.decorator_list and not any(
-            (isinstance(call.func, ast.Attribute) and call.func.attr in _INTERESTING_METHODS)
-            or _is_clock_call(call, checker)
-            for call in scope.of(ast.Call)
-        ):
-            stores = scope.of(ast.Assign)
-            if not any(isinstance(target, ast.Subscript) for store in stores for target in store.targets):
-                return
-        if _function_guarded(function, nodes, checker):
+        # What each check needs before it can report: most functions have none of it, and
+        # looking for a guard first costs more than all four looks.
+        calls = scope.of(ast.Call)
+        memoized = any(_expiring_memoizer(decorator, checker) for decorator in function.decorator_list)
+        refilled = any(
+            isinstance(call.func, ast.Attribute) and call.func.attr in _REFILL_METHODS  # type: ignore[attr-defined]
+            for call in calls
+        )
+        subscript_stores = any(
+            len(store.targets) == 1 and isinstance(store.targets[0], ast.Subscript)  # type: ignore[attr-defined]
+            for store in scope.of(ast.Assign)
+        )
+        timed = any(_is_clock_call(call, checker) for call in calls)  # type: ignore[arg-type]
+        if not (memoized or refilled or subscript_stores or timed) or _function_guarded(function, nodes, checker):
             return
-        self._memoized_with_expiry(function, nodes, checker)
-        self._shared_cache_refills(function, nodes, checker)
-        self._expiring_container_refills(function, nodes, checker)
-        self._hand_written_refresh(function, nodes, checker)
+        if memoized:
+            self._memoized_with_expiry(function, nodes, checker)
+        if refilled:
+            self._shared_cache_refills(function, nodes, checker)
+        if subscript_stores:
+            self._expiring_container_refills(function, nodes, checker)
+        if timed:
+            self._hand_written_refresh(function, nodes, checker)
 
     # Memoizing decorators with expiry --------------------------------------------------
 
@@ -599,11 +607,16 @@ def _is_clock_call(call: ast.Call, checker: Checker) -> bool:
     func = call.func
     if not isinstance(func, (ast.Attribute, ast.Name)):
         return False
+    if isinstance(func, ast.Attribute) and func.attr not in _CLOCK_ATTRIBUTES:
+        return False  # a qualified name ends with the attribute called
     if checker.qualified_name(func) in CLOCK_CALLS:
         return True
     if isinstance(func, ast.Attribute) and func.attr in ("time", "monotonic"):
         return "loop" in identifier_words(last_identifier(func.value) or "")
     return False
+
+
+_CLOCK_ATTRIBUTES = frozenset({*(name.rsplit(".", 1)[-1] for name in CLOCK_CALLS), "time", "monotonic"})
 
 
 def _stores_shared_state(
