@@ -148,7 +148,9 @@ wait for one refill instead of repeating it; other processes are not coordinated
             for store in scope.of(ast.Assign)
         )
         timed = any(_is_clock_call(call, checker) for call in calls)  # type: ignore[arg-type]
-        if not (memoized or refilled or subscript_stores or timed) or _function_guarded(function, nodes, checker):
+        if not (memoized or refilled or subscript_stores or timed) or _function_guarded(
+            function, nodes, checker
+        ):
             return
         if memoized:
             self._memoized_with_expiry(function, nodes, checker)
