@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from pitfalls.astutil import walk
 from pitfalls.engine import IMPORTED_MODULES, Checker, FileFact, Scope
 from pitfalls.knowledge.caches import (
     CACHE_CLIENT_CONSTRUCTORS,
@@ -160,7 +161,7 @@ def _nested_outer_nodes(checker: Checker, function: ast.AST, scope: Scope) -> se
                 continue
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, ast.AST):
-                    known.update(map(id, ast.walk(item)))
+                    known.update(map(id, walk(item)))
     facts["nested_outer"] = known
     return known
 
@@ -312,9 +313,7 @@ def local_definition(func: ast.expr, checker: Checker, context: ast.AST) -> Func
 
 def unused_name(function: ast.AST | None, base: str) -> str:
     taken = (
-        {node.id for node in ast.walk(function) if isinstance(node, ast.Name)}
-        if function is not None
-        else set()
+        {node.id for node in walk(function) if isinstance(node, ast.Name)} if function is not None else set()
     )
     taken.update(parameter_names(function) if function is not None else [])
     name = base

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from pitfalls.astutil import walk
 from pitfalls.engine import FUNCTION_TYPES, IMPORTED_MODULES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Edit, Position, Range
@@ -342,7 +343,7 @@ def _self_attribute_assignments(class_scope: Scope) -> dict[str, list[ast.AST]]:
     index = class_scope.state.get("dbflow.self_attributes")
     if index is None:
         index = {}
-        for node in ast.walk(class_scope.node):
+        for node in walk(class_scope.node):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if _is_self_attribute(target, None):

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pitfalls.astutil import walk
 from pitfalls.engine import parent_of
 from pitfalls.knowledge import taint as tables
 
@@ -1251,7 +1252,7 @@ def _self_attribute_calls(class_scope: Scope) -> dict[str, list[ast.expr]]:
         for method in getattr(class_scope.node, "body", ()):
             if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            for statement in ast.walk(method):
+            for statement in walk(method):
                 if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
                     continue
                 for target in statement.targets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from pitfalls.astutil import walk
 from pitfalls.cachemodel import (
     CacheCall,
     assignments_in,
@@ -591,11 +592,11 @@ def _is_clock_value(node: ast.expr, checker: Checker) -> bool:
 def _reads_clock(node: ast.AST, clock_names: set[str], checker: Checker) -> bool:
     if _calls_any(node, CLOCK_CALLS, checker):
         return True
-    return any(isinstance(inner, ast.Name) and inner.id in clock_names for inner in ast.walk(node))
+    return any(isinstance(inner, ast.Name) and inner.id in clock_names for inner in walk(node))
 
 
 def _calls_any(node: ast.AST, names: frozenset[str], checker: Checker) -> bool:
-    for inner in ast.walk(node):
+    for inner in walk(node):
         if isinstance(inner, ast.Call):
             if checker.qualified_name(inner.func) in names:
                 return True
@@ -661,7 +662,7 @@ def _mentions_any(node: ast.AST, targets: list[ast.expr]) -> bool:
     ``_cache["at"]``), or the entry holding it (``_cache["rates"][1]``)."""
     dumps = {ast.dump(_load(target)) for target in targets}
     bases = {ast.dump(_load(target.value)) for target in targets if isinstance(target, ast.Subscript)}
-    for inner in ast.walk(node):
+    for inner in walk(node):
         if isinstance(inner, (ast.Name, ast.Attribute, ast.Subscript)):
             dumped = ast.dump(_load(inner))
             if dumped in dumps or dumped in bases:
@@ -696,7 +697,7 @@ def _depends_on_check(store: ast.AST, checks: list[ast.AST], nodes: list[ast.AST
 
 def _contains_any(node: ast.AST, wanted: list[ast.AST]) -> bool:
     ids = set(map(id, wanted))
-    return any(id(inner) in ids for inner in ast.walk(node))
+    return any(id(inner) in ids for inner in walk(node))
 
 
 # Fix ---------------------------------------------------------------------------------------------
@@ -730,13 +731,13 @@ def _double_checked_lock_fix(
     if not (
         isinstance(refill, ast.If)
         and not refill.orelse
-        and any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(refill.test))
-        and any(node is write.call for node in ast.walk(refill))
+        and any(isinstance(node, ast.Name) and node.id == name for node in walk(refill.test))
+        and any(node is write.call for node in walk(refill))
     ):
         return None
     if any(
         isinstance(node, ast.Constant) and isinstance(node.value, str) and node.lineno != node.end_lineno
-        for node in ast.walk(refill)
+        for node in walk(refill)
     ):
         return None  # re-indenting would change a multi-line string
     top = function

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from pitfalls import dbflow
+from pitfalls.astutil import walk
 from pitfalls.engine import COMPREHENSION_TYPES, LOOP_TYPES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
@@ -321,7 +322,7 @@ def _guarded_by_memo(node: ast.AST, loop: ast.AST) -> bool:
         if ancestor is loop:
             return False
         if isinstance(ancestor, ast.If):
-            for test in ast.walk(ancestor.test):
+            for test in walk(ancestor.test):
                 if isinstance(test, ast.Compare) and any(
                     isinstance(op, (ast.NotIn, ast.Is)) for op in test.ops
                 ):
@@ -386,7 +387,7 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
         if _walks_schema(iterable):
             return False
     for statement in body:
-        for node in ast.walk(statement):
+        for node in walk(statement):
             if isinstance(node, ast.Call) and checker.qualified_name(node.func, scope) in db.SLEEP_CALLS:
                 return False
     return True
@@ -405,7 +406,7 @@ def _iterates_command_arguments(iterable: ast.expr, checker: Checker, scope: Sco
 
 
 def _walks_schema(iterable: ast.expr) -> bool:
-    for node in ast.walk(iterable):
+    for node in walk(iterable):
         name = (
             node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
         )
@@ -415,7 +416,7 @@ def _walks_schema(iterable: ast.expr) -> bool:
 
 
 def _names_batches(node: ast.AST) -> bool:
-    for child in ast.walk(node):
+    for child in walk(node):
         name = (
             child.id
             if isinstance(child, ast.Name)
@@ -459,7 +460,7 @@ def _dependent_names(loop: ast.AST) -> set[str]:
         region = [loop]
     assignments: list[tuple[set[str], ast.AST]] = []
     for statement in region:
-        for node in ast.walk(statement):
+        for node in walk(statement):
             if isinstance(node, ast.Assign):
                 targets = {name for target in node.targets for name in _bound(target)}
                 assignments.append((targets, node.value))
@@ -494,7 +495,7 @@ def _bound(target: ast.AST) -> list[str]:
 def _uses(node: ast.AST | None, names: set[str]) -> bool:
     if node is None:
         return False
-    return any(isinstance(child, ast.Name) and child.id in names for child in ast.walk(node))
+    return any(isinstance(child, ast.Name) and child.id in names for child in walk(node))
 
 
 def _receiver_depends(call: dbflow.DbCall, dependent: set[str]) -> bool:
@@ -510,7 +511,7 @@ def _receiver_depends(call: dbflow.DbCall, dependent: set[str]) -> bool:
     if isinstance(receiver, (ast.Attribute, ast.Call)):
         # ``connections[alias].cursor()``, ``models[name].objects``
         return any(
-            isinstance(node, ast.Subscript) and _uses(node.slice, dependent) for node in ast.walk(receiver)
+            isinstance(node, ast.Subscript) and _uses(node.slice, dependent) for node in walk(receiver)
         )
     return False
 
@@ -657,7 +658,7 @@ def _relation_reads(loop: ast.AST, variable: str, relations: set[str]) -> list[a
         region.extend(condition for condition in loop.ifs)  # type: ignore[attr-defined]
     reads: list[ast.Attribute] = []
     for statement in region:
-        for node in ast.walk(statement):
+        for node in walk(statement):
             if (
                 isinstance(node, ast.Attribute)
                 and node.attr in relations

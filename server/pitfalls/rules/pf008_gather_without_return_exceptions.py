@@ -6,7 +6,7 @@ import ast
 import re
 from typing import ClassVar
 
-from pitfalls.astutil import call_keyword, keyword_insertion_edit
+from pitfalls.astutil import call_keyword, keyword_insertion_edit, walk
 from pitfalls.cachemodel import (
     assignments_in,
     called_name,
@@ -216,7 +216,7 @@ def _calls_of_iterable(
         found = []
         for value in assignments_in(checker, function, node.id, before=node):
             found.extend(_calls_of_iterable(checker, value, function, depth + 1))
-        for statement in ast.walk(function):
+        for statement in walk(function):
             if not (isinstance(statement, ast.Call) and isinstance(statement.func, ast.Attribute)):
                 continue
             receiver = statement.func.value
@@ -228,7 +228,7 @@ def _calls_of_iterable(
                 found.extend(_calls_of_iterable(checker, statement.args[0], function, depth + 1))
             elif statement.func.attr == "__setitem__" and len(statement.args) > 1:
                 found.extend(_calls_of_expression(checker, statement.args[1], function, depth + 1))
-        for statement in ast.walk(function):
+        for statement in walk(function):
             if isinstance(statement, ast.Assign):
                 for target in statement.targets:
                     if (
@@ -289,7 +289,7 @@ def _write_in_call(call: ast.Call, checker: Checker, context: ast.AST, depth: in
             return f"a `{str(keyword.value.value).upper()}` request"
     definition = local_definition(call.func, checker, context)
     if definition is not None:
-        for inner in ast.walk(definition):
+        for inner in walk(definition):
             if isinstance(inner, ast.Call) and inner is not call:
                 found = _write_in_call(inner, checker, context, depth + 1)
                 if found is not None:

@@ -6,6 +6,7 @@ import ast
 import re
 
 from pitfalls import dbflow
+from pitfalls.astutil import walk
 from pitfalls.engine import Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
@@ -315,9 +316,7 @@ def _written_object(call: dbflow.DbCall) -> str | None:
 def _mentions(call: ast.Call, name: str) -> bool:
     arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
     return any(
-        isinstance(node, ast.Name) and node.id == name
-        for argument in arguments
-        for node in ast.walk(argument)
+        isinstance(node, ast.Name) and node.id == name for argument in arguments for node in walk(argument)
     )
 
 
@@ -534,7 +533,7 @@ def _common_block_span(first: ast.AST, second: ast.AST) -> tuple[ast.stmt, ast.s
 def _string_interior_lines(root: ast.AST) -> set[int]:
     """1-based lines that start inside a multi-line string: re-indenting them would change it."""
     lines: set[int] = set()
-    for node in ast.walk(root):
+    for node in walk(root):
         if (
             isinstance(node, (ast.Constant, ast.JoinedStr))
             and node.end_lineno

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from pitfalls.astutil import call_keyword, keyword_insertion_edit
+from pitfalls.astutil import call_keyword, keyword_insertion_edit, walk
 from pitfalls.cachemodel import (
     Function,
     assignments_in,
@@ -302,7 +302,7 @@ def _translation_override(node: ast.AST, checker: Checker) -> ast.AST | None:
 def _computed(checker: Checker, value: ast.expr, function: Function, depth: int = 0) -> bool:
     """Whether a value is produced by a call (which may translate), not only assembled from
     attributes and literals."""
-    for inner in ast.walk(value):
+    for inner in walk(value):
         if isinstance(inner, ast.Call) and called_name(inner.func) not in ("str", "int", "format", "join"):
             return True
         if (
@@ -344,7 +344,7 @@ def _locale_reason(node: ast.AST, function: Function | None, checker: Checker, d
     """Why a value depends on the user's language (for the message), or None."""
     if depth > _MAX_DEPTH:
         return None
-    for inner in ast.walk(node):
+    for inner in walk(node):
         if isinstance(inner, ast.Call):
             reason = _call_reason(inner, function, checker, depth)
             if reason is not None:
@@ -455,7 +455,7 @@ def _key_mentions_language(key: ast.expr, function: Function, checker: Checker, 
         return True
     if _mentions_language(ast.unparse(key)):
         return True
-    for inner in ast.walk(key):
+    for inner in walk(key):
         if isinstance(inner, ast.Call):
             if _call_reason(inner, None, checker, depth) is not None and not _is_render(inner, checker):
                 return True
