@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 from pitfalls.model import Edit, Position, Range
 from pitfalls.source import SourceFile
@@ -32,6 +33,13 @@ def call_argument(call: ast.Call, position: int, name: str | None = None) -> ast
         if keyword is not None:
             return keyword.value
     return None
+
+
+def last_names(qualified_names: Iterable[str]) -> frozenset[str]:
+    """The last part of each dotted name. ``Checker.qualified_name`` of an attribute ends with
+    that attribute, so a method call whose attribute is not among them names none of them,
+    and its name need not be resolved."""
+    return frozenset(name.rsplit(".", 1)[-1] for name in qualified_names)
 
 
 def is_constant_true(node: ast.AST | None) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pitfalls.astutil import walk
+from pitfalls.astutil import last_names, walk
 from pitfalls.engine import FUNCTION_TYPES, IMPORTED_MODULES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Edit, Position, Range
@@ -589,8 +589,7 @@ _DB_METHODS = _RECEIVER_METHODS | {
     *db.NEGATIVE_ACK_METHODS,
 }
 """Every method ``classify_call`` can classify, with or without looking at the receiver."""
-_DJANGO_COMMIT_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in db.DJANGO_COMMIT)
-"""The last part of ``transaction.commit``: a qualified name ends with the attribute called."""
+_DJANGO_COMMIT_METHODS = last_names(db.DJANGO_COMMIT)
 
 
 def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:

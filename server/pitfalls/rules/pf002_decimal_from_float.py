@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable
 from typing import ClassVar
 
-from pitfalls.astutil import call_argument
+from pitfalls.astutil import call_argument, last_names
 from pitfalls.engine import Checker
 from pitfalls.knowledge.types import (
     DECIMAL_CONSTRUCTORS,
@@ -79,7 +79,10 @@ is usually what was meant but is a different number than before.""",
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
         assert isinstance(node, ast.Call)
-        name = checker.qualified_name(node.func)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr not in _DECIMAL_NAMES:
+            return
+        name = checker.qualified_name(func)
         if name in DECIMAL_CONSTRUCTORS:
             argument = call_argument(node, 0, "value")
             from_float = False
@@ -176,6 +179,9 @@ is usually what was meant but is a different number than before.""",
                 message, (Edit(source.node_range(call), f"{constructor}({replacement})"),), applicability
             )
         return Fix(message, (Edit(source.node_range(argument), replacement),), applicability)
+
+
+_DECIMAL_NAMES = last_names((*DECIMAL_CONSTRUCTORS, *DECIMAL_FROM_FLOAT))
 
 
 _INFERABLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from pitfalls.astutil import walk
+from pitfalls.astutil import last_names, walk
 from pitfalls.cachemodel import (
     CacheCall,
     assignments_in,
@@ -619,7 +619,7 @@ def _is_clock_call(call: ast.Call, checker: Checker) -> bool:
     return False
 
 
-_CLOCK_ATTRIBUTES = frozenset({*(name.rsplit(".", 1)[-1] for name in CLOCK_CALLS), "time", "monotonic"})
+_CLOCK_ATTRIBUTES = last_names(CLOCK_CALLS) | {"time", "monotonic"}
 
 
 def _stores_shared_state(

@@ -7,7 +7,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from pitfalls.astutil import call_argument, call_keyword, module_import_edit
+from pitfalls.astutil import call_argument, call_keyword, last_names, module_import_edit
 from pitfalls.engine import Checker, Scope
 from pitfalls.knowledge.taint import (
     ARGV_SINKS,
@@ -192,12 +192,9 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
 
 # Finding the sink -------------------------------------------------------------------------
 
-_ARGV_SINK_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in ARGV_SINKS)
-_SINK_NAMES = frozenset(
-    {*(name.rsplit(".", 1)[-1] for name in SHELL_SINKS), *SHELL_METHOD_SINKS, *_ARGV_SINK_NAMES}
-)
-"""The attributes a sink call ends with: a qualified name ends with the attribute called, so a
-method call named otherwise is no sink and its name need not be resolved."""
+_ARGV_SINK_NAMES = last_names(ARGV_SINKS)
+_SINK_NAMES = last_names(SHELL_SINKS) | frozenset(SHELL_METHOD_SINKS) | _ARGV_SINK_NAMES
+"""The attributes a sink call can end with (see ``last_names``)."""
 
 
 def _shell_sink(call: ast.Call, checker: Checker, scope: Scope) -> ShellSink | None:

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import ClassVar
 
-from pitfalls.astutil import call_keyword, keyword_insertion_edit, walk
+from pitfalls.astutil import call_keyword, keyword_insertion_edit, last_names, walk
 from pitfalls.cachemodel import (
     assignments_in,
     called_name,
@@ -98,7 +98,10 @@ fact that it now runs only after every write has settled.""",
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
         assert isinstance(node, ast.Call)
-        if checker.qualified_name(node.func) not in GATHER_CALLS:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr not in _GATHER_NAMES:
+            return
+        if checker.qualified_name(func) not in GATHER_CALLS:
             return
         option = call_keyword(node, "return_exceptions")
         if option is not None and not (
@@ -134,6 +137,9 @@ fact that it now runs only after every write has settled.""",
             fix=fix,
             related=(checker.related("a write in the fan-out", call),),
         )
+
+
+_GATHER_NAMES = last_names(GATHER_CALLS)
 
 
 def _first_write(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import ast
 
-from pitfalls.astutil import call_argument, call_keyword, keyword_insertion_edit, module_import_edit
+from pitfalls.astutil import (
+    call_argument,
+    call_keyword,
+    keyword_insertion_edit,
+    last_names,
+    module_import_edit,
+)
 from pitfalls.engine import Checker, Scope
 from pitfalls.knowledge.taint import (
     ALLOW_PICKLE_KEYWORD,
@@ -111,7 +117,10 @@ objects stops loading.""",
         tracker: TaintTracker | None = None
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
-            qualified = checker.qualified_name(node.func, scope)
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr not in _SINK_NAMES:
+                continue
+            qualified = checker.qualified_name(func, scope)
             if qualified is None:
                 continue
             sink = DESERIALIZATION_SINKS.get(qualified)
@@ -154,6 +163,9 @@ objects stops loading.""",
         if taint.origin is not None and hasattr(taint.origin, "lineno"):
             related = (checker.related(f"data from {taint.source} enters here", taint.origin),)
         checker.report(self, call, message, fix=_fix(call, sink, checker), related=related)
+
+
+_SINK_NAMES = last_names(DESERIALIZATION_SINKS)
 
 
 def _dangerous(call: ast.Call, sink: DeserializationSink, checker: Checker, scope: Scope) -> bool:
