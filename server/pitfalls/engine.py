@@ -606,14 +606,22 @@ class _EnterBlock:
 
 
 class _Stub:
-    """Stack entry for a definition of a stub block: visited at module level, not entered
-    (and, when ``bare``, its decorators, arguments and bases not visited either)."""
+    """Stack entry for a definition of a stub block: visited at module level, not entered."""
 
-    __slots__ = ("bare", "node")
+    __slots__ = ("node",)
 
-    def __init__(self, node: ast.AST, bare: bool) -> None:
+    def __init__(self, node: ast.AST) -> None:
         self.node = node
-        self.bare = bare
+
+
+class _Bare:
+    """Stack entry for the statements of a bare block: they join the module scope as they
+    are, not visited."""
+
+    __slots__ = ("statements",)
+
+    def __init__(self, statements: list[ast.stmt]) -> None:
+        self.statements = statements
 
 
 class Walker:
@@ -688,9 +696,11 @@ class Walker:
         else:
             for unit in range(len(checker.blocks) - 1, -1, -1):
                 block = checker.blocks[unit]
+                if block.bare:
+                    stack.append(_Bare(block.statements))
+                    continue  # nothing in it is checked
                 if block.stub:
-                    bare = block.bare
-                    stack.extend(_Stub(statement, bare) for statement in reversed(block.statements))
+                    stack.extend(_Stub(statement) for statement in reversed(block.statements))
                 else:
                     stack.extend(reversed(block.statements))
                 stack.append(_EnterBlock(unit))
@@ -720,8 +730,10 @@ class Walker:
                 continue
             if node_type is _Stub:
                 append_to_scope(node.node)
-                if not node.bare:
-                    _push_outer_fields(stack, node.node)
+                _push_outer_fields(stack, node.node)
+                continue
+            if node_type is _Bare:
+                scope.nodes.extend(node.statements)
                 continue
             append_to_scope(node)
             until_time_check -= 1

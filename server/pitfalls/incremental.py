@@ -90,15 +90,27 @@ class Unit:
     body_shift: int = 0
     """Lines the nodes of the definitions' bodies must still move."""
     bare: list[ast.stmt] | None = None
+    bare_lines: tuple[int, int] | None = None
+    """Where the unit was when its bare stubs were placed."""
+    block: Block | None = None
+    """How the last analysis saw it (kept, with the unit's facts, between analyses)."""
+
+    def block_now(self) -> Block:
+        if self.block is None:
+            self.block = Block(self.statements, self.lines, facts=self.facts)
+        self.block.lines = self.lines
+        return self.block
 
     def bare_stubs(self) -> list[ast.stmt]:
         """Its definitions as bare stubs (``_bare_stub``), placed where they are now."""
         if self.bare is None:
             self.bare = [_bare_stub(statement) for statement in self.statements]
-        for stub, statement in zip(self.bare, self.statements, strict=True):
-            decorators = getattr(statement, "decorator_list", None)
-            stub.lineno = (decorators[0].lineno if decorators else statement.lineno) + self.outer_shift
-            stub.end_lineno = (statement.end_lineno or statement.lineno) + self.outer_shift
+        if self.bare_lines != self.lines:
+            for stub, statement in zip(self.bare, self.statements, strict=True):
+                decorators = getattr(statement, "decorator_list", None)
+                stub.lineno = (decorators[0].lineno if decorators else statement.lineno) + self.outer_shift
+                stub.end_lineno = (statement.end_lineno or statement.lineno) + self.outer_shift
+            self.bare_lines = self.lines
         return self.bare
 
     def names_now(self) -> Names:
@@ -198,7 +210,7 @@ class DocumentAnalyzer:
             Unit(statements, lines, all(isinstance(item, DEFINITIONS) for item in statements))
             for statements, lines in group(tree.body, 0, len(source.line_starts) - 1)
         ]
-        blocks = [Block(unit.statements, unit.lines, facts=unit.facts) for unit in units]
+        blocks = [unit.block_now() for unit in units]
         rules = active_rules(self.codes, text)
         run = run_rules(source, tree, self.filename, rules, self.settings, started, blocks, FILE_FACTS)
         if not run.complete or run.failures:
@@ -271,14 +283,20 @@ class DocumentAnalyzer:
         for unit in fresh:
             index.add(unit)
         new_units = units[:first] + fresh + units[last + 1 :]
-        for unit in units[last + 1 :]:
-            unit.lines = (unit.lines[0] + delta, unit.lines[1] + delta)
-            unit.outer_shift += delta
-            unit.body_shift += delta
+        if delta:
+            for unit in units[last + 1 :]:
+                unit.lines = (unit.lines[0] + delta, unit.lines[1] + delta)
+                unit.outer_shift += delta
+                unit.body_shift += delta
 
         moved: dict[Unit, tuple[list[Finding], list[TypeQuestion], tuple[int, int] | None]] = {}
         again: set[Unit] = set(fresh)
         for unit in (*kept, state.module):
+            reach = unit.reach
+            if not unit.questions and (
+                reach is None or reach[1] < region_start or (reach[0] > region_end and not delta)
+            ):
+                continue  # nothing it found is near the edit, and nothing moved
             results = _moved_results(unit, move, region_start, region_end, delta)
             if results is None:
                 again.add(unit)
@@ -295,27 +313,34 @@ class DocumentAnalyzer:
         for position, unit in enumerate(new_units):
             if unit in again:
                 checked.add(position)
-            if unit in full or not unit.definition:
+            block = unit.block_now()
+            if unit in full or (module_again and not unit.definition):
                 _bring_up_to_date(unit, whole=True)
-                blocks.append(Block(unit.statements, unit.lines, facts=unit.facts))
-                body.extend(unit.statements)
-                continue
-            if module_again:  # the module scope's checks see every definition's decorators
-                _bring_up_to_date(unit, whole=False)
-                stubs = [_stub(statement) for statement in unit.statements]
-            else:
-                stubs = unit.bare_stubs()
-            blocks.append(
-                Block(
-                    stubs,
-                    unit.lines,
-                    stub=True,
-                    bare=not module_again,
-                    real_statements=unit.statements,
-                    facts=unit.facts,
+                block.statements, block.stub, block.bare, block.real_statements = (
+                    unit.statements,
+                    False,
+                    False,
+                    None,
                 )
-            )
-            body.extend(stubs)
+            elif not unit.definition:
+                # Module-level code no check looks into: present, for the module's names
+                # and for where imports go, but not walked.
+                _bring_up_to_date(unit, whole=True)
+                block.statements, block.stub, block.bare, block.real_statements = (
+                    unit.statements,
+                    True,
+                    True,
+                    None,
+                )
+            elif module_again:  # the module scope's checks see every definition's decorators
+                _bring_up_to_date(unit, whole=False)
+                block.statements = [_stub(statement) for statement in unit.statements]
+                block.stub, block.bare, block.real_statements = True, False, unit.statements
+            else:
+                block.statements = unit.bare_stubs()
+                block.stub, block.bare, block.real_statements = True, True, unit.statements
+            blocks.append(block)
+            body.extend(block.statements)
         tree = ast.Module(body=body, type_ignores=[])
         fresh_blocks = [blocks[position] for position in range(first, first + len(fresh))]
         run = run_rules(

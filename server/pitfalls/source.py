@@ -109,10 +109,11 @@ class SourceFile:
             scan_to = starts[last_line + 2] + moved
             middle = [match.end() for match in _LINE_BREAK.finditer(text, scan_from, scan_to)]
             if middle and middle[-1] == scan_to:
+                after = starts[last_line + 3 :]
                 edited.line_starts = [
                     *starts[: begin + 1],
                     *middle,
-                    *(start + moved for start in starts[last_line + 3 :]),
+                    *(after if not moved else [start + moved for start in after]),
                 ]
             # else the edit ran into the lines after it: count them all, when asked
         else:
@@ -132,8 +133,16 @@ class SourceFile:
         return _LINE_BREAK.split(self.text)
 
     def line(self, index: int) -> str:
-        lines = self.lines
-        return lines[index] if 0 <= index < len(lines) else ""
+        if "lines" in self.__dict__:
+            lines = self.lines
+            return lines[index] if 0 <= index < len(lines) else ""
+        # One line, without splitting the whole text (the editor asks for a few per edit).
+        starts = self.line_starts
+        if not 0 <= index < len(starts):
+            return ""
+        end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
+        text = self.text[starts[index] : end]
+        return text.rstrip("\r\n") if end != len(self.text) or text.endswith(("\r", "\n")) else text
 
     def char_column(self, line_index: int, byte_column: int) -> int:
         text = self.line(line_index)
