@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from pitfalls.analysis import (
     read_source_bytes,
 )
 from pitfalls.cache import CACHE_DIRECTORY_NAME, ResultsCache, content_hash, tree_stamp
-from pitfalls.config import ConfigError, Settings, find_config_file, load_settings
+from pitfalls.config import ConfigError, Settings, config_file_in, load_settings, settings_from_config_file
 from pitfalls.discovery import discover
 from pitfalls.fixes import apply_fixes
 from pitfalls.inference import project_root
@@ -235,7 +234,10 @@ def _check_batch(batch: list[tuple[Path, Settings]], options: CheckOptions) -> l
 
 
 class SettingsResolver:
-    """Settings per directory: the nearest configuration file, then the command-line flags."""
+    """Settings per directory: the nearest configuration file, then the command-line flags.
+
+    Each directory is looked at once: one without a configuration file shares its parent's
+    settings, so a tree under one file has one ``Settings`` (and one cache) for all of it."""
 
     def __init__(self, overrides: Callable[[Settings], Settings], fixed_config: Path | None) -> None:
         self.overrides = overrides
@@ -244,18 +246,32 @@ class SettingsResolver:
             if not fixed_config.is_file():
                 raise ConfigError(f"{fixed_config}: no such configuration file")
             self.fixed = overrides(load_settings(fixed_config))
-        self.for_directory = lru_cache(maxsize=None)(self._resolve)
+        self._by_directory: dict[str, Settings] = {}
 
-    def _resolve(self, directory: Path) -> Settings:
+    def for_directory(self, directory: Path) -> Settings:
+        """The settings for the files in ``directory``, an absolute, resolved path."""
         if self.fixed is not None:
             return self.fixed
-        found = find_config_file(directory)
-        if found is None:
-            return self.overrides(Settings(root=Path.cwd()))
-        return self.overrides(load_settings(found[0].parent))
+        unresolved: list[str] = []
+        current = directory
+        settings = self._by_directory.get(str(current))
+        while settings is None:
+            unresolved.append(str(current))
+            found = config_file_in(current)
+            if found is not None:
+                settings = self.overrides(settings_from_config_file(*found))
+            elif current.parent == current:
+                settings = self.overrides(Settings(root=Path.cwd()))
+            else:
+                current = current.parent
+                settings = self._by_directory.get(str(current))
+        for seen in unresolved:
+            self._by_directory[seen] = settings
+        return settings
 
     def for_file(self, path: Path) -> Settings:
-        return self.for_directory(path.parent)
+        settings = self._by_directory.get(os.path.dirname(path))
+        return settings if settings is not None else self.for_directory(path.parent)
 
 
 def command_check(arguments: argparse.Namespace) -> int:

@@ -8,9 +8,11 @@ and editor settings override what the file says through ``Settings.overridden``.
 from __future__ import annotations
 
 import fnmatch
+import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -117,8 +119,26 @@ class Settings:
         return frozenset(codes)
 
     def is_excluded(self, path: Path) -> bool:
-        relative = self._relative(path)
-        return any(_glob_match(relative, pattern) for pattern in (*self.exclude, *self.extend_exclude))
+        return self._exclude_patterns.excludes(self._relative(path))
+
+    def excluded_in(self, directory: Path) -> Callable[[str], bool]:
+        """``is_excluded`` for the entries of ``directory`` by name, for walking it: the
+        directory's own part of their paths is matched once, not once per entry.
+        ``directory`` must be resolved already, and an entry that is a symbolic link is not
+        covered: its target's path is what counts."""
+        relative = self._relative(directory, resolved=True)
+        patterns = self._exclude_patterns
+        if relative == ".":
+            prefix = ""
+        else:
+            prefix = relative if relative.endswith("/") else f"{relative}/"
+            if patterns.excludes_leading_parts(prefix[:-1]):
+                return lambda name: True
+        return lambda name: patterns.excludes_last_part(name, prefix + name)
+
+    @cached_property
+    def _exclude_patterns(self) -> _ExcludePatterns:
+        return _ExcludePatterns((*self.exclude, *self.extend_exclude))
 
     def overridden(
         self,
@@ -153,10 +173,10 @@ class Settings:
             )
         )
 
-    def _relative(self, path: Path) -> str:
+    def _relative(self, path: Path, resolved: bool = False) -> str:
         if self.root is not None:
             try:
-                return PurePosixPath(path.resolve().relative_to(self.root)).as_posix()
+                return PurePosixPath((path if resolved else path.resolve()).relative_to(self.root)).as_posix()
             except ValueError:
                 pass
         return PurePosixPath(path).as_posix()
@@ -171,6 +191,45 @@ def _glob_match(relative: str, pattern: str) -> bool:
     if fnmatch.fnmatchcase(relative, pattern):
         return True
     return any(fnmatch.fnmatchcase("/".join(parts[:index]), pattern) for index in range(1, len(parts)))
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in patterns))
+
+
+class _ExcludePatterns:
+    """Exclude globs compiled into two expressions, matching as ``_glob_match`` does with
+    each glob in turn: one without a slash matches any part of the relative path, one with
+    a slash the whole path or a leading run of its parts."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        stripped = [pattern.rstrip("/") for pattern in patterns]
+        self._by_name = _any_of([pattern for pattern in stripped if "/" not in pattern])
+        self._by_path = _any_of([pattern for pattern in stripped if "/" in pattern])
+
+    def excludes(self, relative: str) -> bool:
+        head, slash, last = relative.rpartition("/")
+        if slash and self.excludes_leading_parts(head):
+            return True
+        return self.excludes_last_part(last, relative)
+
+    def excludes_leading_parts(self, head: str) -> bool:
+        """Whether a pattern matches within ``head``, the part of a path before its last slash."""
+        parts = head.split("/")
+        if self._by_name is not None and any(self._by_name.match(part) for part in parts):
+            return True
+        by_path = self._by_path
+        return by_path is not None and any(
+            by_path.match("/".join(parts[:index])) for index in range(1, len(parts) + 1)
+        )
+
+    def excludes_last_part(self, name: str, relative: str) -> bool:
+        """Whether a pattern matches the last part (``name``) or the whole of ``relative``."""
+        if self._by_name is not None and self._by_name.match(name):
+            return True
+        return self._by_path is not None and self._by_path.match(relative) is not None
 
 
 def _parse_severity_table(table: Mapping[str, Any], where: str) -> dict[str, Severity]:
@@ -247,15 +306,24 @@ def find_config_file(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
     if not directory.is_dir():
         directory = directory.parent
     for candidate_dir in (directory, *directory.parents):
-        dedicated = candidate_dir / "pitfalls.toml"
-        if dedicated.is_file():
-            return dedicated, _read_toml(dedicated)
-        pyproject = candidate_dir / "pyproject.toml"
-        if pyproject.is_file():
-            data = _read_toml(pyproject)
-            tool = data.get("tool", {})
-            if isinstance(tool, Mapping) and "pitfalls" in tool:
-                return pyproject, tool["pitfalls"]
+        found = config_file_in(candidate_dir)
+        if found is not None:
+            return found
+    return None
+
+
+def config_file_in(directory: Path) -> tuple[Path, Mapping[str, Any]] | None:
+    """The pitfalls.toml, or pyproject.toml with a [tool.pitfalls] table, in ``directory``
+    itself, and its table."""
+    dedicated = directory / "pitfalls.toml"
+    if dedicated.is_file():
+        return dedicated, _read_toml(dedicated)
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_toml(pyproject)
+        tool = data.get("tool", {})
+        if isinstance(tool, Mapping) and "pitfalls" in tool:
+            return pyproject, tool["pitfalls"]
     return None
 
 
@@ -274,6 +342,10 @@ def load_settings(start: Path) -> Settings:
     found = find_config_file(start)
     if found is None:
         return Settings(root=start.resolve() if start.is_dir() else start.resolve().parent)
-    path, table = found
+    return settings_from_config_file(*found)
+
+
+def settings_from_config_file(path: Path, table: Mapping[str, Any]) -> Settings:
+    """The settings of one configuration file, from its (already read) table."""
     settings = settings_from_table(table, source=str(path), root=path.parent)
     return replace(settings, config_file=path)
