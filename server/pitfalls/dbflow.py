@@ -130,22 +130,27 @@ def receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0)
     if depth > _MAX_DEPTH:
         return None
     # ``app.get(...)`` decorators and ``conn.execute`` calls resolve the same assignments
-    # again and again. The answer depends only on the nodes seen so far in the scope and
-    # the scopes around it, so it is kept while none of them has grown.
+    # again and again.
+    answers: dict[tuple[int, int], db.Made | None] = _while_unchanged(scope, "dbflow.kinds")
+    key = (id(expr), depth)
+    if key not in answers:
+        answers[key] = _receiver_kind(expr, checker, scope, depth)
+    return answers[key]
+
+
+def _while_unchanged(scope: Scope, name: str) -> dict:
+    """A memo for answers that depend only on the nodes seen so far in the scope and the
+    scopes around it: emptied whenever one of them has grown."""
     sizes = []
     current: Scope | None = scope
     while current is not None:
         sizes.append(len(current.nodes))
         current = current.parent
     token = tuple(sizes)
-    memo = scope.state.get("dbflow.kinds")
+    memo = scope.state.get(name)
     if memo is None or memo[0] != token:  # type: ignore[index]
-        memo = scope.state["dbflow.kinds"] = (token, {})
-    answers: dict[tuple[int, int], db.Made | None] = memo[1]  # type: ignore[index]
-    key = (id(expr), depth)
-    if key not in answers:
-        answers[key] = _receiver_kind(expr, checker, scope, depth)
-    return answers[key]
+        memo = scope.state[name] = (token, {})
+    return memo[1]  # type: ignore[index,no-any-return]
 
 
 def _receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
@@ -670,9 +675,18 @@ def is_transaction_decorator(decorator: ast.expr, checker: Checker, scope: Scope
 
 def enclosing_transaction(node: ast.AST, checker: Checker, scope: Scope) -> ast.AST | None:
     """The ``with`` statement or decorated function whose transaction ``node`` runs in."""
+    blocks: dict[int, bool] | None = None
     for ancestor in checker.ancestors(node):
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
-            if any(transaction_block(item, checker, scope) for item in ancestor.items):
+            # Asked for every database call of a scope: the calls of one block share its answer.
+            if blocks is None:
+                blocks = _while_unchanged(scope, "dbflow.transaction_blocks")
+            found = blocks.get(id(ancestor))
+            if found is None:
+                found = blocks[id(ancestor)] = any(
+                    transaction_block(item, checker, scope) for item in ancestor.items
+                )
+            if found:
                 return ancestor
         elif isinstance(ancestor, FUNCTION_TYPES):
             if any(is_transaction_decorator(d, checker, scope) for d in ancestor.decorator_list):
