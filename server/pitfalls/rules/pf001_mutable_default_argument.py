@@ -61,6 +61,8 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
     def visit(self, node: ast.AST, checker: Checker) -> None:
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         arguments = node.args
+        if not arguments.defaults and not arguments.kw_defaults:
+            return
         positional = [*arguments.posonlyargs, *arguments.args]
         pairs: list[tuple[ast.arg, ast.expr]] = list(
             zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True)

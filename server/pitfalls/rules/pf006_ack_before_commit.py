@@ -240,10 +240,11 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
 def _may_acknowledge(scope: Scope) -> bool:
     """Whether the scope calls a method that acknowledges, registers a consumer or opens an
     acknowledging block: every finding starts at such a call, and most functions make none."""
-    return any(
-        isinstance(call.func, ast.Attribute) and call.func.attr in _ACKNOWLEDGING_METHODS  # type: ignore[attr-defined]
-        for call in scope.of(ast.Call)
-    )
+    for call in scope.of(ast.Call):
+        func = call.func  # type: ignore[attr-defined]
+        if func.__class__ is ast.Attribute and func.attr in _ACKNOWLEDGING_METHODS:
+            return True
+    return False
 
 
 _ACKNOWLEDGING_METHODS = frozenset({*db.ACK_METHODS, *db.AUTO_ACK_REGISTRATIONS, *db.ACK_ON_EXIT_METHODS})
