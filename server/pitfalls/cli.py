@@ -1,42 +1,32 @@
-"""The ``pitfalls`` command: ``check``, ``rule``, ``rules`` and ``server``."""
+"""The ``pitfalls`` command: ``check``, ``rule``, ``rules`` and ``server``.
+
+A ``check`` whose files are all in the results cache imports neither the engine nor the
+rules (``pitfalls.workers`` and ``pitfalls.rules``): they cost more than the rest of such a
+run. Keep imports at the top of this module light.
+"""
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
-import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pitfalls import __version__
-from pitfalls.analysis import (
-    AnalysisResult,
-    analysis_error,
-    analyze_bytes,
-    analyze_file,
-    read_source_bytes,
-)
-from pitfalls.cache import CACHE_DIRECTORY_NAME, ResultsCache, content_hash, tree_stamp
+from pitfalls.cache import CACHE_DIRECTORY_NAME, ResultsCache, load_catalogue, save_catalogue, tree_stamp
+from pitfalls.catalogue import Catalogue, loaded_catalogue
+from pitfalls.checking import CheckOptions, FileOutcome
 from pitfalls.config import ConfigError, Settings, config_file_in, load_settings, settings_from_config_file
 from pitfalls.discovery import discover
-from pitfalls.fixes import apply_fixes
-from pitfalls.inference import project_root
 from pitfalls.model import Applicability, Finding
 from pitfalls.output import FORMATS, WRITERS, FileReport, display_path, write_statistics
-from pitfalls.rules import RULES, rule_for
-from pitfalls.source import utf8_sig_aware_encoding
+from pitfalls.projects import project_root
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
-PARALLEL_THRESHOLD = 24
-"""Below this many files to analyse, starting worker processes costs more than it saves."""
 
 
 def _selector_list(text: str) -> list[str]:
@@ -100,10 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         from pitfalls.lsp.cli import main as server_main
 
         return server_main(argv[1:])
-    from pitfalls.rules import LOAD_ERRORS
-
-    for error in LOAD_ERRORS:
-        print(f"pitfalls: internal error: {error} (its rule is disabled; please report it)", file=sys.stderr)
+    if not argv or argv[0] != "check":
+        # `check` reports these itself, from the catalogue it uses, which may be cached.
+        _report_load_errors(loaded_catalogue())
     parser = build_parser()
     try:
         arguments = parser.parse_args(argv)
@@ -125,8 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _report_load_errors(catalogue: Catalogue) -> None:
+    for error in catalogue.load_errors:
+        print(f"pitfalls: internal error: {error} (its rule is disabled; please report it)", file=sys.stderr)
+
+
 def command_rule(code: str) -> int:
     from pitfalls.docs import render_rule
+    from pitfalls.rules import RULES, rule_for
 
     rule = rule_for(code)
     if rule is None:
@@ -138,6 +133,8 @@ def command_rule(code: str) -> int:
 
 
 def command_rules(output_format: str) -> int:
+    from pitfalls.rules import RULES
+
     if output_format == "json":
         data = [
             {
@@ -160,93 +157,26 @@ def command_rules(output_format: str) -> int:
     return EXIT_CLEAN
 
 
-@dataclass
-class CheckOptions:
-    fix: bool = False
-    unsafe_fixes: bool = False
-    diff: bool = False
-
-
-@dataclass
-class FileOutcome:
-    path: Path
-    findings: list[dict[str, Any]]
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    fixed: int = 0
-    diff: str = ""
-    digest: str | None = None
-    cacheable: bool = True
-    depends_on_other_files: bool = False
-
-
-def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
-    """Analyse (and with --fix or --diff, fix) one file. Runs in worker processes too."""
-    try:
-        data = read_source_bytes(path)
-    except OSError:
-        result = analyze_file(path, settings)
-        return FileOutcome(path, [finding.to_dict() for finding in result.findings])
-    digest = content_hash(data)
-    result = (
-        analyze_file(path, settings)
-        if b"\0" in data[:8192]
-        else analyze_bytes(data, path=path, settings=settings, infer_types=True)
-    )
-    outcome = FileOutcome(
-        path,
-        [finding.to_dict() for finding in result.findings],
-        [(failure.code, failure.error) for failure in result.failures],
-        digest=digest,
-        cacheable=not result.failures,
-        depends_on_other_files=result.depends_on_other_files,
-    )
-    if (options.fix or options.diff) and result.text is not None and _has_wanted_fix(result, options):
-        fixed_text, count = apply_fixes(
-            result.text, path=path, settings=settings, unsafe=options.unsafe_fixes
-        )
-        if count:
-            outcome.fixed = count
-            if options.diff:
-                outcome.diff = "".join(
-                    difflib.unified_diff(
-                        result.text.splitlines(keepends=True),
-                        fixed_text.splitlines(keepends=True),
-                        fromfile=display_path(path),
-                        tofile=display_path(path),
-                    )
-                )
-            else:
-                path.write_bytes(fixed_text.encode(utf8_sig_aware_encoding(data)))
-                after = analyze_bytes(read_source_bytes(path), path=path, settings=settings, infer_types=True)
-                outcome.findings = [finding.to_dict() for finding in after.findings]
-    return outcome
-
-
-def _has_wanted_fix(result: AnalysisResult, options: CheckOptions) -> bool:
-    return any(
-        finding.fix is not None and (options.unsafe_fixes or finding.fix.applicability is Applicability.SAFE)
-        for finding in result.findings
-    )
-
-
-def _check_batch(batch: list[tuple[Path, Settings]], options: CheckOptions) -> list[FileOutcome]:
-    return [check_one(path, settings, options) for path, settings in batch]
-
-
 class SettingsResolver:
     """Settings per directory: the nearest configuration file, then the command-line flags.
 
     Each directory is looked at once: one without a configuration file shares its parent's
     settings, so a tree under one file has one ``Settings`` (and one cache) for all of it."""
 
-    def __init__(self, overrides: Callable[[Settings], Settings], fixed_config: Path | None) -> None:
+    def __init__(
+        self, overrides: Callable[[Settings], Settings], fixed_config: Path | None, catalogue: Catalogue
+    ) -> None:
         self.overrides = overrides
+        self.catalogue = catalogue
         self.fixed: Settings | None = None
         if fixed_config is not None:
             if not fixed_config.is_file():
                 raise ConfigError(f"{fixed_config}: no such configuration file")
-            self.fixed = overrides(load_settings(fixed_config))
+            self.fixed = overrides(load_settings(fixed_config, catalogue))
         self._by_directory: dict[str, Settings] = {}
+
+    def _unconfigured(self, root: Path) -> Settings:
+        return Settings(enabled=self.catalogue.default_enabled(), root=root)
 
     def for_directory(self, directory: Path) -> Settings:
         """The settings for the files in ``directory``, an absolute, resolved path."""
@@ -259,9 +189,9 @@ class SettingsResolver:
             unresolved.append(str(current))
             found = config_file_in(current)
             if found is not None:
-                settings = self.overrides(settings_from_config_file(*found))
+                settings = self.overrides(settings_from_config_file(*found, catalogue=self.catalogue))
             elif current.parent == current:
-                settings = self.overrides(Settings(root=Path.cwd()))
+                settings = self.overrides(self._unconfigured(Path.cwd()))
             else:
                 current = current.parent
                 settings = self._by_directory.get(str(current))
@@ -277,20 +207,30 @@ class SettingsResolver:
 def command_check(arguments: argparse.Namespace) -> int:
     options = CheckOptions(fix=arguments.fix, unsafe_fixes=arguments.unsafe_fixes, diff=arguments.diff)
 
+    use_cache = not arguments.no_cache and not options.fix and not options.diff
+    cache_dir = arguments.cache_dir or Path.cwd() / CACHE_DIRECTORY_NAME
+    cached_catalogue = load_catalogue(cache_dir) if use_cache else None
+    catalogue = cached_catalogue or loaded_catalogue()
+    _report_load_errors(catalogue)
+
     def overrides(settings: Settings) -> Settings:
         return settings.overridden(
-            select=arguments.select, extend_select=arguments.extend_select, ignore=arguments.ignore
+            select=arguments.select,
+            extend_select=arguments.extend_select,
+            ignore=arguments.ignore,
+            catalogue=catalogue,
         )
 
-    resolver = SettingsResolver(overrides, arguments.config)
+    resolver = SettingsResolver(overrides, arguments.config, catalogue)
     paths = arguments.paths or [Path(".")]
     for path in paths:
         if not path.exists():
             print(f"pitfalls: {path}: no such file or directory", file=sys.stderr)
             return EXIT_ERROR
     files = list(discover(paths, resolver.for_directory, respect_gitignore=not arguments.no_gitignore))
-    use_cache = not arguments.no_cache and not options.fix and not options.diff
-    outcomes = _run(files, resolver, options, use_cache, arguments)
+    outcomes = _run(files, resolver, options, cache_dir if use_cache else None, arguments.jobs)
+    if use_cache and cached_catalogue is None:
+        save_catalogue(cache_dir, catalogue)
 
     reports: list[FileReport] = []
     failures_seen: set[tuple[str, str]] = set()
@@ -325,9 +265,9 @@ def command_check(arguments: argparse.Namespace) -> int:
         if not arguments.quiet:
             print(f"Would fix {fixed_total} pitfall(s).", file=sys.stderr)
     elif arguments.statistics:
-        write_statistics(reports, out)
+        write_statistics(reports, out, catalogue)
     else:
-        WRITERS[output_format]([report for report in reports if report.findings], out)
+        WRITERS[output_format]([report for report in reports if report.findings], out, catalogue)
     if not arguments.quiet and output_format in ("full", "concise") and not options.diff:
         _print_summary(found, fixed_total, options, len(files))
     if arguments.exit_zero:
@@ -356,78 +296,57 @@ def _run(
     files: list[Path],
     resolver: SettingsResolver,
     options: CheckOptions,
-    use_cache: bool,
-    arguments: argparse.Namespace,
+    cache_dir: Path | None,
+    jobs: int,
 ) -> list[FileOutcome]:
+    """The outcome of every file, from the cache (when ``cache_dir`` is given) or analysed."""
     caches: dict[str, ResultsCache] = {}
-    cache_dir = arguments.cache_dir or Path.cwd() / CACHE_DIRECTORY_NAME
     outcomes: dict[Path, FileOutcome] = {}
     pending: list[tuple[Path, Settings]] = []
+    roots: dict[Path, Path] = {}
     project_stamps: dict[Path, str] = {}
 
     def stamp_of(path: Path) -> str:
-        root = project_root(path)
+        """The stamp of the project that inference read for ``path``, once per project."""
+        root = roots.get(path.parent)
+        if root is None:
+            root = roots[path.parent] = project_root(path)
         if root not in project_stamps:
             project_stamps[root] = tree_stamp(list(discover([root], resolver.for_directory)))
         return project_stamps[root]
 
+    def cache_for(settings: Settings) -> ResultsCache:
+        fingerprint = settings.fingerprint()
+        cache = caches.get(fingerprint)
+        if cache is None:
+            cache = caches[fingerprint] = ResultsCache(cache_dir, fingerprint)  # type: ignore[arg-type]
+        return cache
+
     for path in files:
         settings = resolver.for_file(path)
-        if use_cache:
-            fingerprint = settings.fingerprint()
-            cache = caches.get(fingerprint)
-            if cache is None:
-                cache = caches[fingerprint] = ResultsCache(cache_dir, fingerprint)
-            try:
-                digest = content_hash(read_source_bytes(path))
-            except OSError:
-                digest = None
-            cached = cache.get(path, digest, stamp_of) if digest is not None else None
+        if cache_dir is not None:
+            cached = cache_for(settings).get(path, stamp_of)
             if cached is not None:
-                outcomes[path] = FileOutcome(path, cached, digest=digest)
+                outcomes[path] = FileOutcome(path, cached)
                 continue
         pending.append((path, settings))
 
-    for outcome in _analyse(pending, options, arguments.jobs):
-        outcomes[outcome.path] = outcome
-        if use_cache and outcome.digest is not None and outcome.cacheable:
-            settings = resolver.for_file(outcome.path)
-            caches[settings.fingerprint()].put(
-                outcome.path,
-                outcome.digest,
-                outcome.findings,
-                stamp_of(outcome.path) if outcome.depends_on_other_files else None,
-            )
+    if pending:
+        from pitfalls.workers import analyse
+
+        for outcome in analyse(pending, options, jobs):
+            outcomes[outcome.path] = outcome
+            if cache_dir is not None and outcome.digest is not None and outcome.cacheable:
+                cache_for(resolver.for_file(outcome.path)).put(
+                    outcome.path,
+                    outcome.digest,
+                    outcome.signature,
+                    outcome.findings,
+                    stamp_of(outcome.path) if outcome.depends_on_other_files else None,
+                )
     for cache in caches.values():
         cache.save()
     return [outcomes[path] for path in files]
-
-
-def _analyse(pending: list[tuple[Path, Settings]], options: CheckOptions, jobs: int) -> Iterable[FileOutcome]:
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
-        for path, settings in pending:
-            yield _safe_check_one(path, settings, options)
-        return
-    batch_size = max(4, min(64, len(pending) // (workers * 4) or 1))
-    batches = [pending[index : index + batch_size] for index in range(0, len(pending), batch_size)]
-    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-        futures = [executor.submit(_check_batch, batch, options) for batch in batches]
-        for batch, future in zip(batches, futures, strict=True):
-            try:
-                yield from future.result()
-            except Exception:
-                for path, settings in batch:
-                    yield _safe_check_one(path, settings, options)
-
-
-def _safe_check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
-    try:
-        return check_one(path, settings, options)
-    except Exception as error:
-        finding = analysis_error(f"could not analyze: internal error: {type(error).__name__}: {error}")
-        return FileOutcome(path, [finding.to_dict()])
 
 
 __all__ = ["main"]

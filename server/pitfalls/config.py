@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pitfalls.catalogue import Catalogue, loaded_catalogue
 from pitfalls.model import Severity
 
 if sys.version_info >= (3, 11):
@@ -65,32 +66,32 @@ class ConfigError(Exception):
     """A configuration file or flag that cannot be used; the message says why."""
 
 
-def all_codes() -> tuple[str, ...]:
-    from pitfalls.rules import RULES
+def all_codes(catalogue: Catalogue | None = None) -> tuple[str, ...]:
+    """Every rule's code, from ``catalogue`` or else from the rules themselves."""
+    return (catalogue or loaded_catalogue()).codes
 
-    return tuple(rule.code for rule in RULES)
 
-
-def resolve_selectors(selectors: Iterable[str], where: str) -> frozenset[str]:
+def resolve_selectors(
+    selectors: Iterable[str], where: str, catalogue: Catalogue | None = None
+) -> frozenset[str]:
     """Turn codes, prefixes, slugs and ``ALL`` into the set of rule codes they mean."""
-    from pitfalls.rules import RULES
-
+    rules = (catalogue or loaded_catalogue()).rules
     codes: set[str] = set()
     for selector in selectors:
         if not isinstance(selector, str):
             raise ConfigError(f"{where}: expected rule codes as strings, got {selector!r}")
         wanted = selector.strip()
         if wanted.upper() == "ALL":
-            codes.update(rule.code for rule in RULES)
+            codes.update(rule.code for rule in rules)
             codes.add("PF000")
             continue
         matched = {
-            rule.code for rule in RULES if rule.code.startswith(wanted.upper()) or rule.slug == wanted.lower()
+            rule.code for rule in rules if rule.code.startswith(wanted.upper()) or rule.slug == wanted.lower()
         }
         if "PF000".startswith(wanted.upper()):
             matched.add("PF000")
         if not matched:
-            known = ", ".join(f"{rule.code} ({rule.slug})" for rule in RULES)
+            known = ", ".join(f"{rule.code} ({rule.slug})" for rule in rules)
             raise ConfigError(f"{where}: unknown rule selector {selector!r}; known rules: {known}")
         codes.update(matched)
     return frozenset(codes)
@@ -148,18 +149,19 @@ class Settings:
         ignore: Iterable[str] | None = None,
         severity: Mapping[str, str] | None = None,
         where: str = "command line",
+        catalogue: Catalogue | None = None,
     ) -> Settings:
         enabled = self.enabled
         if select is not None:
             # PF000 (the file could not be analysed) stays on unless ignored by name.
-            enabled = resolve_selectors(select, f"{where}: select") | {"PF000"}
+            enabled = resolve_selectors(select, f"{where}: select", catalogue) | {"PF000"}
         if extend_select is not None:
-            enabled = enabled | resolve_selectors(extend_select, f"{where}: extend-select")
+            enabled = enabled | resolve_selectors(extend_select, f"{where}: extend-select", catalogue)
         if ignore is not None:
-            enabled = enabled - resolve_selectors(ignore, f"{where}: ignore")
+            enabled = enabled - resolve_selectors(ignore, f"{where}: ignore", catalogue)
         severities = dict(self.severity)
         if severity is not None:
-            severities.update(_parse_severity_table(severity, f"{where}: severity"))
+            severities.update(_parse_severity_table(severity, f"{where}: severity", catalogue))
         return replace(self, enabled=enabled, severity=severities)
 
     def fingerprint(self) -> str:
@@ -232,7 +234,9 @@ class _ExcludePatterns:
         return self._by_path is not None and self._by_path.match(relative) is not None
 
 
-def _parse_severity_table(table: Mapping[str, Any], where: str) -> dict[str, Severity]:
+def _parse_severity_table(
+    table: Mapping[str, Any], where: str, catalogue: Catalogue | None = None
+) -> dict[str, Severity]:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: expected a table of rule code = level, got {table!r}")
     result: dict[str, Severity] = {}
@@ -243,7 +247,7 @@ def _parse_severity_table(table: Mapping[str, Any], where: str) -> dict[str, Sev
             parsed = Severity.parse(level)
         except ValueError as error:
             raise ConfigError(f"{where}.{selector}: {error}") from None
-        for code in resolve_selectors([selector], f"{where}"):
+        for code in resolve_selectors([selector], f"{where}", catalogue):
             result[code] = parsed
     return result
 
@@ -254,7 +258,9 @@ def _string_list(value: Any, where: str) -> list[str]:
     return value
 
 
-def settings_from_table(table: Mapping[str, Any], *, source: str, root: Path | None) -> Settings:
+def settings_from_table(
+    table: Mapping[str, Any], *, source: str, root: Path | None, catalogue: Catalogue | None = None
+) -> Settings:
     """Validate a ``[tool.pitfalls]`` table; every problem names the file and the key."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{source}: [tool.pitfalls] must be a table")
@@ -262,17 +268,16 @@ def settings_from_table(table: Mapping[str, Any], *, source: str, root: Path | N
         if key not in _KEYS:
             allowed = ", ".join(sorted(_KEYS))
             raise ConfigError(f"{source}: unknown key {key!r} in [tool.pitfalls]; allowed: {allowed}")
-    settings = Settings(root=root)
-    enabled = settings.enabled
+    enabled = (catalogue or loaded_catalogue()).default_enabled()
     if "select" in table:
         where = f"{source}: select"
-        enabled = resolve_selectors(_string_list(table["select"], where), where) | {"PF000"}
+        enabled = resolve_selectors(_string_list(table["select"], where), where, catalogue) | {"PF000"}
     if "extend-select" in table:
         where = f"{source}: extend-select"
-        enabled |= resolve_selectors(_string_list(table["extend-select"], where), where)
+        enabled |= resolve_selectors(_string_list(table["extend-select"], where), where, catalogue)
     if "ignore" in table:
         where = f"{source}: ignore"
-        enabled -= resolve_selectors(_string_list(table["ignore"], where), where)
+        enabled -= resolve_selectors(_string_list(table["ignore"], where), where, catalogue)
     per_file: list[tuple[str, frozenset[str]]] = []
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
@@ -280,8 +285,8 @@ def settings_from_table(table: Mapping[str, Any], *, source: str, root: Path | N
             raise ConfigError(f"{source}: per-file-ignores: {_KEYS['per-file-ignores']}")
         for pattern, codes in raw.items():
             where = f"{source}: per-file-ignores.{pattern!r}"
-            per_file.append((pattern, resolve_selectors(_string_list(codes, where), where)))
-    severity = _parse_severity_table(table.get("severity", {}), f"{source}: severity")
+            per_file.append((pattern, resolve_selectors(_string_list(codes, where), where, catalogue)))
+    severity = _parse_severity_table(table.get("severity", {}), f"{source}: severity", catalogue)
     exclude = (
         tuple(_string_list(table["exclude"], f"{source}: exclude")) if "exclude" in table else DEFAULT_EXCLUDE
     )
@@ -337,15 +342,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {error}") from None
 
 
-def load_settings(start: Path) -> Settings:
+def load_settings(start: Path, catalogue: Catalogue | None = None) -> Settings:
     """Settings for files under ``start``, from the nearest configuration file."""
     found = find_config_file(start)
     if found is None:
-        return Settings(root=start.resolve() if start.is_dir() else start.resolve().parent)
-    return settings_from_config_file(*found)
+        return Settings(
+            enabled=(catalogue or loaded_catalogue()).default_enabled(),
+            root=start.resolve() if start.is_dir() else start.resolve().parent,
+        )
+    return settings_from_config_file(*found, catalogue=catalogue)
 
 
-def settings_from_config_file(path: Path, table: Mapping[str, Any]) -> Settings:
+def settings_from_config_file(
+    path: Path, table: Mapping[str, Any], catalogue: Catalogue | None = None
+) -> Settings:
     """The settings of one configuration file, from its (already read) table."""
-    settings = settings_from_table(table, source=str(path), root=path.parent)
+    settings = settings_from_table(table, source=str(path), root=path.parent, catalogue=catalogue)
     return replace(settings, config_file=path)

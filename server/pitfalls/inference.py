@@ -14,23 +14,10 @@ import time
 from pathlib import Path
 
 from pitfalls.model import Finding, TypeQuestion
+from pitfalls.projects import project_root
 from pitfalls.rules import RULES_BY_CODE
 
 logger = logging.getLogger(__name__)
-
-
-def project_root(path: Path) -> Path:
-    """The project's top directory: the nearest with a project marker, else the directory
-    above the outermost package that holds the file."""
-    for directory in path.parents:
-        if any(
-            (directory / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")
-        ):
-            return directory
-    directory = path.parent
-    while (directory / "__init__.py").exists() and directory.parent != directory:
-        directory = directory.parent
-    return directory
 
 
 class JediTypes:

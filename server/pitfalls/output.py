@@ -1,4 +1,8 @@
-"""Output formats of ``pitfalls check``: full, concise, json (Ruff's shape), sarif, github."""
+"""Output formats of ``pitfalls check``: full, concise, json (Ruff's shape), sarif, github.
+
+Only SARIF, which describes every rule in full, imports the rules; the other formats take
+what they need from the rule catalogue, so printing cached results stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pitfalls import __version__
+from pitfalls.catalogue import Catalogue
+from pitfalls.files import read_regular_file
 from pitfalls.model import Applicability, Finding, Position, Severity
-from pitfalls.rules import RULES, RULES_BY_CODE
-from pitfalls.source import SourceFile
+
+if TYPE_CHECKING:
+    from pitfalls.source import SourceFile
 
 FORMATS = ("full", "concise", "json", "sarif", "github")
 PROJECT_URL = "https://github.com/pitfalls-dev/pitfalls"
@@ -26,12 +33,11 @@ class FileReport:
     text: str | None = None
 
     def source(self) -> SourceFile | None:
+        from pitfalls.source import SourceFile, decode_source
+
         if self.text is None:
             try:
-                from pitfalls.analysis import read_source_bytes
-                from pitfalls.source import decode_source
-
-                self.text = decode_source(read_source_bytes(self.path))
+                self.text = decode_source(read_regular_file(self.path)[1])
             except Exception:
                 return None
         return SourceFile(self.text)
@@ -44,16 +50,11 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def rule_url(code: str) -> str | None:
-    rule = RULES_BY_CODE.get(code)
-    return rule.video.url if rule is not None else None
-
-
 def _location(position: Position) -> dict[str, int]:
     return {"row": position.line + 1, "column": position.column + 1}
 
 
-def write_concise(reports: list[FileReport], out: TextIO) -> None:
+def write_concise(reports: list[FileReport], out: TextIO, catalogue: Catalogue) -> None:
     for report in reports:
         name = display_path(report.path)
         for finding in report.findings:
@@ -66,7 +67,7 @@ def write_concise(reports: list[FileReport], out: TextIO) -> None:
             )
 
 
-def write_full(reports: list[FileReport], out: TextIO) -> None:
+def write_full(reports: list[FileReport], out: TextIO, catalogue: Catalogue) -> None:
     for report in reports:
         name = display_path(report.path)
         source = report.source() if report.findings else None
@@ -93,7 +94,7 @@ def write_full(reports: list[FileReport], out: TextIO) -> None:
                 out.write("\n")
 
 
-def write_json(reports: list[FileReport], out: TextIO) -> None:
+def write_json(reports: list[FileReport], out: TextIO, catalogue: Catalogue) -> None:
     items: list[dict[str, Any]] = []
     for report in reports:
         filename = str(report.path.resolve())
@@ -121,7 +122,7 @@ def write_json(reports: list[FileReport], out: TextIO) -> None:
                     "filename": filename,
                     "location": _location(finding.range.start),
                     "end_location": _location(finding.range.end),
-                    "url": rule_url(finding.code),
+                    "url": catalogue.url_of(finding.code),
                     "fix": fix,
                     "noqa_row": finding.range.start.line + 1,
                     "related": [
@@ -142,7 +143,9 @@ _SARIF_LEVEL = {
 }
 
 
-def write_sarif(reports: list[FileReport], out: TextIO) -> None:
+def write_sarif(reports: list[FileReport], out: TextIO, catalogue: Catalogue) -> None:
+    from pitfalls.rules import RULES
+
     rule_index = {rule.code: index for index, rule in enumerate(RULES)}
     rules = [
         {
@@ -237,7 +240,7 @@ def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def write_github(reports: list[FileReport], out: TextIO) -> None:
+def write_github(reports: list[FileReport], out: TextIO, catalogue: Catalogue) -> None:
     for report in reports:
         name = _escape_property(display_path(report.path))
         for finding in report.findings:
@@ -250,7 +253,7 @@ def write_github(reports: list[FileReport], out: TextIO) -> None:
             )
 
 
-WRITERS: dict[str, Callable[[list[FileReport], TextIO], None]] = {
+WRITERS: dict[str, Callable[[list[FileReport], TextIO, Catalogue], None]] = {
     "full": write_full,
     "concise": write_concise,
     "json": write_json,
@@ -259,7 +262,7 @@ WRITERS: dict[str, Callable[[list[FileReport], TextIO], None]] = {
 }
 
 
-def write_statistics(reports: list[FileReport], out: TextIO) -> None:
+def write_statistics(reports: list[FileReport], out: TextIO, catalogue: Catalogue) -> None:
     counts = Counter(finding.code for report in reports for finding in report.findings)
     fixable = {
         finding.code
@@ -269,7 +272,6 @@ def write_statistics(reports: list[FileReport], out: TextIO) -> None:
     }
     width = max((len(str(count)) for count in counts.values()), default=1)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        rule = RULES_BY_CODE.get(code)
-        slug = rule.slug if rule is not None else ""
+        slug = catalogue.slug_of(code)
         marker = "[*]" if code in fixable else "   "
         out.write(f"{count:>{width}}\t{code}\t{marker} {slug}\n")

@@ -1,0 +1,112 @@
+"""Analysing the files the cache could not answer for: here, or in worker processes.
+
+Imported only when some file needs analysing; importing it loads the engine and the rules,
+and worker processes forked afterwards inherit them instead of importing them again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pitfalls.analysis import AnalysisResult, analysis_error, analyze_bytes, analyze_file, read_source_bytes
+from pitfalls.cache import content_hash, trusted_signature
+from pitfalls.checking import CheckOptions, FileOutcome
+from pitfalls.config import Settings
+from pitfalls.files import read_regular_file
+from pitfalls.fixes import apply_fixes
+from pitfalls.model import Applicability
+from pitfalls.output import display_path
+from pitfalls.source import utf8_sig_aware_encoding
+
+PARALLEL_THRESHOLD = 24
+"""Below this many files to analyse, starting worker processes costs more than it saves."""
+
+
+def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
+    """Analyse (and with --fix or --diff, fix) one file. Runs in worker processes too."""
+    read_at = time.time_ns()
+    try:
+        status, data = read_regular_file(path)
+    except OSError:
+        result = analyze_file(path, settings)
+        return FileOutcome(path, [finding.to_dict() for finding in result.findings])
+    result = (
+        analyze_file(path, settings)
+        if b"\0" in data[:8192]
+        else analyze_bytes(data, path=path, settings=settings, infer_types=True)
+    )
+    outcome = FileOutcome(
+        path,
+        [finding.to_dict() for finding in result.findings],
+        [(failure.code, failure.error) for failure in result.failures],
+        digest=content_hash(data),
+        signature=trusted_signature(status, read_at),
+        cacheable=not result.failures,
+        depends_on_other_files=result.depends_on_other_files,
+    )
+    if (options.fix or options.diff) and result.text is not None and _has_wanted_fix(result, options):
+        fixed_text, count = apply_fixes(
+            result.text, path=path, settings=settings, unsafe=options.unsafe_fixes
+        )
+        if count:
+            outcome.fixed = count
+            if options.diff:
+                outcome.diff = "".join(
+                    difflib.unified_diff(
+                        result.text.splitlines(keepends=True),
+                        fixed_text.splitlines(keepends=True),
+                        fromfile=display_path(path),
+                        tofile=display_path(path),
+                    )
+                )
+            else:
+                path.write_bytes(fixed_text.encode(utf8_sig_aware_encoding(data)))
+                after = analyze_bytes(read_source_bytes(path), path=path, settings=settings, infer_types=True)
+                outcome.findings = [finding.to_dict() for finding in after.findings]
+    return outcome
+
+
+def _has_wanted_fix(result: AnalysisResult, options: CheckOptions) -> bool:
+    return any(
+        finding.fix is not None and (options.unsafe_fixes or finding.fix.applicability is Applicability.SAFE)
+        for finding in result.findings
+    )
+
+
+def _check_batch(batch: list[tuple[Path, Settings]], options: CheckOptions) -> list[FileOutcome]:
+    return [check_one(path, settings, options) for path, settings in batch]
+
+
+def _safe_check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
+    try:
+        return check_one(path, settings, options)
+    except Exception as error:
+        finding = analysis_error(f"could not analyze: internal error: {type(error).__name__}: {error}")
+        return FileOutcome(path, [finding.to_dict()])
+
+
+def analyse(pending: list[tuple[Path, Settings]], options: CheckOptions, jobs: int) -> Iterator[FileOutcome]:
+    """The outcome of each pending file."""
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
+        for path, settings in pending:
+            yield _safe_check_one(path, settings, options)
+        return
+    batch_size = max(4, min(64, len(pending) // (workers * 4) or 1))
+    batches = [pending[index : index + batch_size] for index in range(0, len(pending), batch_size)]
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
+        futures = [executor.submit(_check_batch, batch, options) for batch in batches]
+        for batch, future in zip(batches, futures, strict=True):
+            try:
+                yield from future.result()
+            except Exception:
+                for path, settings in batch:
+                    yield _safe_check_one(path, settings, options)
