@@ -275,6 +275,12 @@ async def session(
         yield client
         await client.shutdown_session()
     finally:
+        server = client._server
+        if server is not None and server.returncode is None:
+            try:
+                await asyncio.wait_for(asyncio.shield(server.wait()), 0.5)
+            except asyncio.TimeoutError:
+                server.kill()  # the test failed before shutdown/exit; stop() would wait forever
         await client.stop()
 
 
