@@ -21,6 +21,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_COMMAND = [sys.executable, "-m", "pitfalls", "server"]
+HARNESS_COMMAND = [sys.executable, str(ROOT / "tests" / "reliability" / "harness.py"), "server"]
+"""The real server with test-only commands (see ``harness.py``)."""
 WAIT_SECONDS = float(os.environ.get("PITFALLS_LSP_TEST_WAIT", "10"))
 
 
@@ -118,10 +120,11 @@ async def session(
     options: dict[str, Any] | None = None,
     folders: list[Path] | None = None,
     configuration: dict[str, Any] | None = None,
+    command: list[str] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """Start the server, initialize it, and shut it down (checking it exits cleanly)."""
     config = ClientServerConfig(
-        server_command=SERVER_COMMAND, client_factory=_make_client, server_env=dict(os.environ)
+        server_command=command or SERVER_COMMAND, client_factory=_make_client, server_env=dict(os.environ)
     )
     client = await config.start()
     if configuration is not None:

@@ -10,10 +10,17 @@ import pytest
 from lsprotocol import types
 
 from pitfalls.analysis import AnalysisResult
+from pitfalls.config import ConfigError
 from pitfalls.engine import RuleFailure
 from pitfalls.lsp import server as lsp_server
 from pitfalls.lsp.ignore import ignore_edit
 from pitfalls.lsp.positions import UTF8, UTF16, UTF32, PositionConverter, apply_change
+from pitfalls.lsp.settings import (
+    DEFAULT_INFERENCE_DELAY_SECONDS,
+    ClientSettings,
+    parse_client_settings,
+    section_of,
+)
 from pitfalls.model import Position
 from pitfalls.source import SourceFile, apply_edits
 
@@ -160,3 +167,13 @@ def test_the_negotiated_encoding_is_a_plain_value(
     assert PositionConverter(line, encoding).to_client(Position(0, 1)).character == {"utf-8": 2}.get(
         encoding, 1
     )
+
+
+def test_inference_delay_is_given_in_milliseconds() -> None:
+    assert parse_client_settings({}).inference_delay == DEFAULT_INFERENCE_DELAY_SECONDS
+    assert parse_client_settings({"inferenceDelay": 500}).inference_delay == 0.5
+    assert parse_client_settings({"debounce": 0}, ClientSettings(inference_delay=0)).inference_delay == 0
+    assert section_of({"inferenceDelay": 0}) == {"inferenceDelay": 0}
+    for bad in (-1, True, "300"):
+        with pytest.raises(ConfigError, match=r"pitfalls\.inferenceDelay: expected milliseconds"):
+            parse_client_settings({"inferenceDelay": bad})

@@ -1,10 +1,12 @@
 """Runs the real command line tool or language server with test-only additions.
 
-``python harness.py server [ARGS]`` starts ``pitfalls.lsp`` over stdio with one more
-command, ``pitfalls.test.documentText``, that returns the server's copy of a document
-(so a test can compare it with the client's). ``python harness.py cli [ARGS]`` runs
-``pitfalls``. With ``PITFALLS_TEST_BREAK_RULE=PF012`` in the environment, that rule's
-checks raise, to prove a failing rule costs only its own findings.
+``python harness.py server [ARGS]`` starts ``pitfalls.lsp`` over stdio with two more
+commands: ``pitfalls.test.documentText`` returns the server's copy of a document (so a
+test can compare it with the client's), and ``pitfalls.test.inference`` the type inference
+process's pid, how many requests it was sent, and whether the server itself imported
+jedi. ``python harness.py cli [ARGS]`` runs ``pitfalls``. With
+``PITFALLS_TEST_BREAK_RULE=PF012`` in the environment, that rule's checks raise, to prove
+a failing rule costs only its own findings.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def main(argv: list[str]) -> int:
     def document_text(ls, uri: str) -> str | None:
         document = ls.documents.get(uri)
         return document.text if document is not None else None
+
+    @SERVER.command("pitfalls.test.inference")
+    def inference(ls) -> dict[str, object]:
+        return {"pid": ls._inference.pid, "sent": ls._inference.sent, "jediImported": "jedi" in sys.modules}
 
     return server_main(arguments)
 

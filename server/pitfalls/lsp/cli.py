@@ -19,8 +19,9 @@ Editor settings (initializationOptions, or the "pitfalls" section of the editor'
 configuration): enable (true/false), select and ignore (lists of rule codes,
 prefixes or slugs), severity (object of code: "error"|"warning"|"info"|"hint"),
 debounce (milliseconds to wait after typing before checking; default 150, 0 checks
-at once). They override [tool.pitfalls] in the project's pyproject.toml or
-pitfalls.toml."""
+at once), inferenceDelay (milliseconds a file must stay unchanged after it was checked
+before types are inferred across modules; default 300). They override [tool.pitfalls]
+in the project's pyproject.toml or pitfalls.toml."""
 
 
 def build_parser(prog: str = "pitfalls server") -> argparse.ArgumentParser:

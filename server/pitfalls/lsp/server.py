@@ -39,13 +39,13 @@ from pitfalls.analysis import (
     analyze_file,
     analyze_source,
     read_source_bytes,
-    refine_with_types,
 )
 from pitfalls.config import ConfigError, Settings, load_settings
 from pitfalls.discovery import discover
 from pitfalls.fixes import apply_fixes
 from pitfalls.lsp import convert
 from pitfalls.lsp.ignore import ignore_edit
+from pitfalls.lsp.inference_worker import InferenceWorker, merged, request_for
 from pitfalls.lsp.positions import PositionConverter, apply_change
 from pitfalls.lsp.settings import ClientSettings, parse_client_settings, section_of
 from pitfalls.lsp.stale import carry_over
@@ -97,7 +97,8 @@ class OpenDocument:
     revision: int = 0
     analysis: Analysis | None = None
     running: tuple[tuple[int, int], asyncio.Future[Analysis | None]] | None = None
-    refining: asyncio.Future[Analysis | None] | None = None
+    refining: asyncio.Task[None] | None = None
+    """Waiting for quiet, queued for the inference process, or waiting for its answer."""
     last_parsed: Analysis | None = None
     """The latest analysis of a text that parsed, carried through syntax errors."""
     publisher: asyncio.Task[None] | None = None
@@ -127,8 +128,9 @@ class PitfallsLanguageServer(LanguageServer):
         self._shown_messages: set[str] = set()
         self._revisions = itertools.count(1)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitfalls-analysis")
-        # Jedi can take seconds on a cold project; it gets its own thread so the fast pass
-        # of the next edit never waits behind it.
+        # Jedi runs in its own process (see inference_worker); this thread only waits for
+        # its answers, one request at a time, so stale requests can be dropped from its queue.
+        self._inference = InferenceWorker()
         self._inference_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitfalls-inference")
 
     # Client capabilities ----------------------------------------------------------
@@ -312,37 +314,40 @@ class PitfallsLanguageServer(LanguageServer):
                 )
 
     def _refine(self, document: OpenDocument, analysis: Analysis) -> None:
-        """Answer the fast pass's type questions with jedi in the inference thread, then
-        publish again; dropped when the document or the settings change meanwhile."""
+        """Answer the fast pass's type questions in the inference process once the document
+        has stayed unchanged for ``inferenceDelay``, then publish again. An edit, a close or
+        a settings change cancels it: while it waits, before the process gets it, or by
+        discarding the answer."""
         if document.refining is not None:
             document.refining.cancel()
+        document.refining = asyncio.ensure_future(self._refine_when_quiet(document, analysis))
+
+    async def _refine_when_quiet(self, document: OpenDocument, analysis: Analysis) -> None:
         key = analysis.key
 
         def is_current() -> bool:
             return self.documents.get(document.uri) is document and self.key_of(document) == key
 
-        future = asyncio.wrap_future(
-            self._inference_executor.submit(_refine_in_worker, analysis, document.path, is_current)
-        )
-        document.refining = future
-        future.add_done_callback(lambda done: self._refined(document, done))
-
-    def _refined(self, document: OpenDocument, future: asyncio.Future[Analysis | None]) -> None:
-        if document.refining is future:
-            document.refining = None
-        if future.cancelled():
-            return
-        if future.exception() is not None:
-            self.log(
-                f"type inference for {document.uri} failed: {future.exception()!r}", types.MessageType.Warning
+        try:
+            await asyncio.sleep(self.client_settings.inference_delay)
+            if not is_current():
+                return
+            refined = await asyncio.wrap_future(
+                self._inference_executor.submit(
+                    _refine_in_worker, self._inference, analysis, document.path, is_current
+                )
             )
+        except Exception as error:
+            self.log(f"type inference for {document.uri} failed: {error}", types.MessageType.Warning)
             return
-        refined = future.result()
-        if (
-            refined is None
-            or refined.key != self.key_of(document)
-            or self.documents.get(document.uri) is not document
-        ):
+        finally:
+            if document.refining is asyncio.current_task():
+                document.refining = None
+        if refined is not None:
+            self._refined(document, refined)
+
+    def _refined(self, document: OpenDocument, refined: Analysis) -> None:
+        if refined.key != self.key_of(document) or self.documents.get(document.uri) is not document:
             return
         document.analysis = refined
         document.last_parsed = refined
@@ -423,6 +428,13 @@ class PitfallsLanguageServer(LanguageServer):
                 document.refining.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._inference_executor.shutdown(wait=False, cancel_futures=True)
+        self._inference.close()
+
+    def shutdown(self) -> None:
+        """pygls calls this when the connection ends, with or without a ``shutdown`` request:
+        the inference process must not outlive the server."""
+        self._inference.close()
+        super().shutdown()
 
 
 def _analyze(
@@ -458,19 +470,30 @@ def _analyze(
 
 
 def _refine_in_worker(
-    analysis: Analysis, path: Path | None, is_current: Callable[[], bool]
+    worker: InferenceWorker, analysis: Analysis, path: Path | None, is_current: Callable[[], bool]
 ) -> Analysis | None:
-    """Runs in the inference thread."""
-    if not is_current():
+    """Runs in the inference thread: sends the questions to the inference process and waits.
+    A request made stale while it was queued is never sent; the answer to one made stale
+    while the process worked on it is dropped."""
+    result, settings = analysis.result, analysis.settings
+    if not is_current() or settings is None:
         return None
     started = time.perf_counter()
-    result = refine_with_types(analysis.result, path=path, settings=analysis.settings)
+    request = request_for(
+        analysis.text,
+        path,
+        settings.codes_for(path),
+        dict(settings.severity),
+        settings.timeout,
+        result.type_questions,
+    )
+    typed = worker.refine(request)
     if not is_current():
         return None
+    refined = AnalysisResult(merged(result.findings, typed), result.failures, analysis.text)
+    refined.depends_on_other_files = True
     seconds = time.perf_counter() - started
-    return Analysis(
-        analysis.key, analysis.version, analysis.text, result, analysis.settings, seconds, refined=True
-    )
+    return Analysis(analysis.key, analysis.version, analysis.text, refined, settings, seconds, refined=True)
 
 
 def _path_of(uri: str) -> Path | None:

@@ -11,7 +11,8 @@ from pitfalls.config import ConfigError, Settings
 
 SECTION = "pitfalls"
 DEFAULT_DEBOUNCE_SECONDS = 0.15
-_KEYS = ("enable", "select", "ignore", "severity", "debounce")
+DEFAULT_INFERENCE_DELAY_SECONDS = 0.3
+_KEYS = ("enable", "select", "ignore", "severity", "debounce", "inferenceDelay")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class ClientSettings:
     severity: Mapping[str, str] | None = None
     debounce: float = DEFAULT_DEBOUNCE_SECONDS
     """Seconds to wait after an edit before checking; 0 checks at once."""
+    inference_delay: float = DEFAULT_INFERENCE_DELAY_SECONDS
+    """Seconds a document must stay unchanged after its fast pass before jedi answers its
+    type questions; 0 starts at once."""
 
     def apply_to(self, settings: Settings) -> Settings:
         """The project's settings with the editor's overrides on top."""
@@ -61,23 +65,28 @@ def parse_client_settings(raw: Mapping[str, Any], base: ClientSettings | None = 
         raise ConfigError(
             f"editor settings: pitfalls.severity: expected an object of code: level, got {severity!r}"
         )
-    debounce = base.debounce
-    if "debounce" in raw:
-        milliseconds = raw["debounce"]
-        if isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float)) or milliseconds < 0:
-            raise ConfigError(
-                f"editor settings: pitfalls.debounce: expected milliseconds (0 or more), got {milliseconds!r}"
-            )
-        debounce = milliseconds / 1000
     settings = ClientSettings(
         enable=enable,
         select=select,
         ignore=ignore,
         severity=dict(severity) if severity is not None else None,
-        debounce=debounce,
+        debounce=_seconds(raw, "debounce", base.debounce),
+        inference_delay=_seconds(raw, "inferenceDelay", base.inference_delay),
     )
     settings.apply_to(Settings())  # unknown rule codes and levels fail here, not per file
     return settings
+
+
+def _seconds(raw: Mapping[str, Any], key: str, default: float) -> float:
+    """A setting given in milliseconds, in seconds."""
+    if key not in raw:
+        return default
+    milliseconds = raw[key]
+    if isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float)) or milliseconds < 0:
+        raise ConfigError(
+            f"editor settings: pitfalls.{key}: expected milliseconds (0 or more), got {milliseconds!r}"
+        )
+    return milliseconds / 1000
 
 
 def _codes(raw: Mapping[str, Any], key: str, default: tuple[str, ...] | None) -> tuple[str, ...] | None:
