@@ -9,6 +9,7 @@ working directory first on ``sys.path``, so a tool started there must not pick t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from reliability_support import open_document, published, session, uri_of
+from pytest_lsp import LanguageClient
+from reliability_support import WAIT_SECONDS, open_document, published, recorder_of, session, uri_of
 
 MARKER_NAME = "MARKER"
 SHADOWS = (
@@ -124,14 +126,49 @@ def test_command_line_checks_the_workspace_without_running_it(
     assert billing == [("PF001", 6), ("PF002", 7), ("PF002", 7)]
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="PYTHONSAFEPATH needs Python 3.11")
-async def test_server_opens_every_module_without_running_it(project: Path) -> None:
-    # Started the way the VS Code extension starts it, in the workspace.
+async def _refined(client: LanguageClient, uri: str) -> list[tuple[str, int]] | None:
+    """(code, line) of the first diagnostics of ``uri`` that type inference added to; None
+    when none came (the marker file then usually says why)."""
+    recorder = recorder_of(client)
+
+    async def wait() -> list[tuple[str, int]]:
+        while True:
+            for item in recorder.published:
+                if item.uri == uri and any("by type inference" in d.message for d in item.diagnostics):
+                    return sorted((str(d.code), d.range.start.line) for d in item.diagnostics)
+            recorder.changed.clear()
+            await recorder.changed.wait()
+
+    try:
+        return await asyncio.wait_for(wait(), WAIT_SECONDS)
+    except asyncio.TimeoutError:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("command", "env"),
+    [
+        # The way the VS Code extension starts it, in the workspace.
+        pytest.param(
+            [sys.executable, "-m", "pitfalls.lsp"],
+            {"PYTHONSAFEPATH": "1"},
+            id="-m",
+            marks=pytest.mark.skipif(sys.version_info < (3, 11), reason="PYTHONSAFEPATH needs Python 3.11"),
+        ),
+        pytest.param([str(ENTRY_POINT), "server"], None, id="script"),
+    ],
+)
+async def test_server_opens_every_module_without_running_it(
+    project: Path, command: list[str], env: dict[str, str] | None
+) -> None:
+    # The server starts its type inference process in the workspace too: the cross-module
+    # findings below come from it, and it must not run the project's modules either.
     async with session(
-        command=[sys.executable, "-m", "pitfalls.lsp"],
+        command=command,
         folders=[project],
         cwd=project,
-        env={"PYTHONSAFEPATH": "1"},
+        env=env,
+        options={"debounce": 0, "inferenceDelay": 0},
     ) as client:
         uris = []
         for path in sorted(project.rglob("*.py")):
@@ -140,6 +177,7 @@ async def test_server_opens_every_module_without_running_it(project: Path) -> No
             open_document(client, uri, path.read_text(encoding="utf-8"))
         results = {uri: await published(client, uri, 1) for uri in uris}
         billing = uri_of(project / "shop" / "billing.py")
+        refined = await _refined(client, billing)
         hover = await client.text_document_hover_async(
             types.HoverParams(
                 text_document=types.TextDocumentIdentifier(uri=billing),
@@ -157,5 +195,6 @@ async def test_server_opens_every_module_without_running_it(project: Path) -> No
         )
     assert _ran(project) == ""
     assert "PF001" in [str(d.code) for d in results[billing].diagnostics]
+    assert refined == [("PF001", 5), ("PF002", 6), ("PF002", 6)]
     assert hover is not None
     assert actions
