@@ -40,7 +40,19 @@ class MemoryResult:
     lines: int
     seconds: float
     rss_mb: float
+    """The server process alone, once the inference worker is idle."""
     peak_rss_mb: float
+    worker_rss_mb: float
+    """The type inference worker (0 if no file needed it), once idle."""
+    worker_peak_rss_mb: float
+    peak_total_mb: float
+    """The largest sum of both at one sample (not the sum of the two peaks)."""
+    settle_seconds: float
+    """How long the worker kept working after the last file's diagnostics arrived."""
+
+    @property
+    def total_mb(self) -> float:
+        return self.rss_mb + self.worker_rss_mb
 
 
 class Session:
@@ -203,12 +215,65 @@ async def _edit_latency(lines_wanted: int, edits_wanted: int) -> EditorResult:
     )
 
 
+class _Sampler:
+    """Resident memory of the server and of its children (the type inference worker)."""
+
+    def __init__(self, pid: int) -> None:
+        self.server = psutil.Process(pid)
+        self.server_peak = self.worker_peak = self.total_peak = 0
+
+    def workers(self) -> list[psutil.Process]:
+        try:
+            return self.server.children(recursive=True)
+        except psutil.Error:
+            return []
+
+    def sample(self) -> tuple[int, int]:
+        server = self.server.memory_info().rss
+        worker = 0
+        for child in self.workers():
+            try:
+                worker += child.memory_info().rss
+            except psutil.Error:
+                continue
+        self.server_peak = max(self.server_peak, server)
+        self.worker_peak = max(self.worker_peak, worker)
+        self.total_peak = max(self.total_peak, server + worker)
+        return server, worker
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for process in (self.server, *self.workers()):
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
+
+
+async def _settle(sampler: _Sampler, quiet: float = 1.5, limit: float = 180.0) -> float:
+    """Wait until the server and its worker have used no CPU for ``quiet`` seconds: the
+    type inference queued by the last files opened has finished."""
+    started = time.perf_counter()
+    last, since = sampler.cpu_seconds(), time.perf_counter()
+    while time.perf_counter() - started < limit:
+        await asyncio.sleep(0.25)
+        sampler.sample()
+        now = sampler.cpu_seconds()
+        if now - last > 0.02:
+            last, since = now, time.perf_counter()
+        elif time.perf_counter() - since >= quiet:
+            break
+    return max(since - started, 0.0)
+
+
 async def _open_many(root: Path, files: list[Path]) -> MemoryResult:
     session = Session()
     await session.start(root)
     try:
-        process = psutil.Process(session.pid)
-        peak = process.memory_info().rss
+        sampler = _Sampler(session.pid)
+        sampler.sample()
         started = time.perf_counter()
         lines = 0
         for path in files:
@@ -217,10 +282,21 @@ async def _open_many(root: Path, files: list[Path]) -> MemoryResult:
             uri = from_fs_path(str(root / path))
             session.open(uri, text)
             await session.wait_for(uri, 1)
-            peak = max(peak, process.memory_info().rss)
+            sampler.sample()
         seconds = time.perf_counter() - started
-        rss = process.memory_info().rss
-        return MemoryResult(len(files), lines, seconds, rss / 2**20, max(peak, rss) / 2**20)
+        settle = await _settle(sampler)
+        server, worker = sampler.sample()
+        return MemoryResult(
+            files=len(files),
+            lines=lines,
+            seconds=seconds,
+            rss_mb=server / 2**20,
+            peak_rss_mb=sampler.server_peak / 2**20,
+            worker_rss_mb=worker / 2**20,
+            worker_peak_rss_mb=sampler.worker_peak / 2**20,
+            peak_total_mb=sampler.total_peak / 2**20,
+            settle_seconds=settle,
+        )
     finally:
         await session.stop()
 

@@ -269,16 +269,34 @@ def memory_section(files_wanted: int) -> str:
     return (
         f"## 4b. Server memory\n\nTarget: {TARGETS['memory']}. {result.files} standard-library files "
         f"({result.lines:,} lines, 1 file in {step} in sorted order) opened one after the other in one "
-        "server, each waited for until its diagnostics arrived.\n\n"
+        "server, each waited for until its diagnostics arrived; then until the server and its type "
+        f"inference worker (a child process, running jedi) were idle ({result.settle_seconds:.1f} s "
+        "more). RSS after is measured then; peaks are sampled after each file and while waiting, "
+        "and the peak of the sum is the largest sum at one sample. A worker of 0 MB was never "
+        "started (no file asked a cross-module type question).\n\n"
         + table(
-            ["files open", "lines", "seconds to open all", "RSS after MB", "peak RSS MB"],
+            [
+                "files open",
+                "lines",
+                "seconds to open all",
+                "server RSS after MB",
+                "worker RSS after MB",
+                "sum after MB",
+                "server peak MB",
+                "worker peak MB",
+                "peak of the sum MB",
+            ],
             [
                 [
                     str(result.files),
                     f"{result.lines:,}",
                     f"{result.seconds:.1f}",
                     f"**{result.rss_mb:.0f}**",
+                    f"{result.worker_rss_mb:.0f}",
+                    f"**{result.total_mb:.0f}**",
                     f"{result.peak_rss_mb:.0f}",
+                    f"{result.worker_peak_rss_mb:.0f}",
+                    f"{result.peak_total_mb:.0f}",
                 ]
             ],
         )
