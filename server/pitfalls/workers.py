@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from pitfalls.analysis import AnalysisResult, analysis_error, analyze_bytes, analyze_file, read_source_bytes
@@ -27,6 +27,11 @@ from pitfalls.source import utf8_sig_aware_encoding
 
 PARALLEL_THRESHOLD = 24
 """Below this many files to analyse, starting worker processes costs more than it saves."""
+GUIDED_FRACTION = 4
+"""Each task takes 1 / (workers x this) of the bytes not yet in a task."""
+SMALLEST_TASK_FRACTION = 64
+"""No task is smaller than 1 / (workers x this) of all the bytes: ending on many tiny
+tasks would cost more in sending them than it saves in waiting."""
 
 
 def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutcome:
@@ -92,21 +97,66 @@ def _safe_check_one(path: Path, settings: Settings, options: CheckOptions) -> Fi
         return FileOutcome(path, [finding.to_dict()])
 
 
+def worker_count(jobs: int) -> int:
+    """``jobs`` if given, else the cores this process may run on (fewer than the machine's
+    in a container or under ``taskset``)."""
+    if jobs > 0:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def tasks_for(pending: list[tuple[Path, Settings]], workers: int) -> list[list[tuple[Path, Settings]]]:
+    """The files cut into runs of neighbours, in their order, each run a fraction of the bytes
+    still unassigned (guided self-scheduling): the first tasks are long, the last ones short,
+    so no worker is left with a long task while the others wait.
+
+    Neighbours stay together, as in equal batches, because the files of one package ask
+    about the same modules and a worker's caches then serve them; sorting by size instead
+    measured no faster (file size is a poor guess at the cost of cross-module inference)."""
+    sizes = [_size(path) for path, _ in pending]
+    remaining = sum(sizes)
+    smallest = max(remaining // (workers * SMALLEST_TASK_FRACTION), 1)
+    tasks: list[list[tuple[Path, Settings]]] = []
+    start = 0
+    while start < len(pending):
+        target = max(remaining // (workers * GUIDED_FRACTION), smallest)
+        end, task_bytes = start, 0
+        while end < len(pending) and (task_bytes < target or end == start):
+            task_bytes += sizes[end]
+            end += 1
+        tasks.append(pending[start:end])
+        remaining -= task_bytes
+        start = end
+    return tasks
+
+
 def analyse(pending: list[tuple[Path, Settings]], options: CheckOptions, jobs: int) -> Iterator[FileOutcome]:
-    """The outcome of each pending file."""
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    """The outcome of each pending file, in no particular order."""
+    workers = worker_count(jobs)
     if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
         for path, settings in pending:
             yield _safe_check_one(path, settings, options)
         return
-    batch_size = max(4, min(64, len(pending) // (workers * 4) or 1))
-    batches = [pending[index : index + batch_size] for index in range(0, len(pending), batch_size)]
+    tasks = tasks_for(pending, workers)
+    # Forked, the workers start with the engine and the rules this process has imported.
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-        futures = [executor.submit(_check_batch, batch, options) for batch in batches]
-        for batch, future in zip(batches, futures, strict=True):
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as executor:
+        futures: dict[Future[list[FileOutcome]], list[tuple[Path, Settings]]] = {
+            executor.submit(_check_batch, task, options): task for task in tasks
+        }
+        for future in as_completed(futures):
             try:
-                yield from future.result()
+                outcomes = future.result()
             except Exception:
-                for path, settings in batch:
-                    yield _safe_check_one(path, settings, options)
+                outcomes = [_safe_check_one(path, settings, options) for path, settings in futures[future]]
+            yield from outcomes
