@@ -169,7 +169,12 @@ def tree_section(
     trees: list[tuple[str, Path]], limit: float, pylint_every: int, jobs: int
 ) -> tuple[str, list[tree_bench.ToolRow]]:
     all_rows: list[tree_bench.ToolRow] = []
+    discovery_rows: list[list[str]] = []
     for name, root in trees:
+        discovery_rows.extend(
+            [name, row.what, f"{row.files:,}", f"{row.milliseconds:.1f}"]
+            for row in tree_bench.discovery(root, tree_bench.python_files(root))
+        )
         all_rows.extend(
             tree_bench.run(
                 name,
@@ -195,10 +200,11 @@ def tree_section(
                 row.tool,
                 f"{row.files:,}",
                 f"{row.lines:,}",
-                f"> {limit:.0f} (stopped)" if stopped else f"{row.run.seconds:.1f}",
-                f"{row.run.cpu_seconds:.1f}",
+                f"> {limit:.0f} (stopped)" if stopped else _seconds(row.run.seconds),
+                _seconds(row.run.cpu_seconds),
                 "" if stopped else f"{row.lines_per_second:,.0f}",
                 "" if stopped else f"{row.lines_per_cpu_second:,.0f}",
+                "" if stopped else f"{row.cores_busy:.2f}",
                 wall_ratio,
                 cpu_ratio,
                 f"{row.run.peak_tree_mb:.0f} / {row.run.peak_process_mb:.0f}",
@@ -214,7 +220,8 @@ def tree_section(
         "on the same sample. pitfalls uses one worker per core and runs from a copy of its package "
         "taken at the start. 'wall' is elapsed time; 'CPU' is user + system time of the tool and all "
         "its workers, which a busy machine disturbs far less. 'x pitfalls' is the tool's time over "
-        "pitfalls' cold time on the same files. Memory is the peak resident memory of the whole "
+        "pitfalls' cold time on the same files. 'cores busy' is CPU over wall time. pitfalls' warm "
+        f"run is the median of {tree_bench.WARM_RUNS}. Memory is the peak resident memory of the whole "
         "process tree / of its largest process, sampled every 50 ms.\n\n"
         + table(
             [
@@ -226,15 +233,22 @@ def tree_section(
                 "CPU s",
                 "lines/s",
                 "lines/CPU s",
+                "cores busy",
                 "x pitfalls (wall)",
                 "x pitfalls (CPU)",
                 "peak MB tree / process",
             ],
             rendered,
         )
-        + "\n"
+        + "\n\nFinding the files alone (in the benchmark's process, best of 5; the runs above "
+        "include it):\n\n" + table(["tree", "what", "files", "ms"], discovery_rows) + "\n"
     )
     return text, all_rows
+
+
+def _seconds(value: float) -> str:
+    """Tenths, or hundredths below a second (a warm run takes a fifth of one)."""
+    return f"{value:.2f}" if value < 1 else f"{value:.1f}"
 
 
 def _pitfalls_row(rows: list[tree_bench.ToolRow], row: tree_bench.ToolRow) -> tree_bench.ToolRow | None:
