@@ -155,7 +155,8 @@ def _nested_outer_nodes(checker: Checker, function: ast.AST, scope: Scope) -> se
     if known is not None:
         return known
     known = set()
-    for nested in scope.of(*_NESTED_SCOPES):
+    # Type by type: asked for several types at once, ``Scope.of`` scans every node of the scope.
+    for nested in [node for node_type in _NESTED_SCOPES for node in scope.of(node_type)]:
         for name, value in ast.iter_fields(nested):
             if name == "body":
                 continue
