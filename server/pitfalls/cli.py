@@ -228,7 +228,11 @@ def command_check(arguments: argparse.Namespace) -> int:
             print(f"pitfalls: {path}: no such file or directory", file=sys.stderr)
             return EXIT_ERROR
     files = list(discover(paths, resolver.for_directory, respect_gitignore=not arguments.no_gitignore))
-    outcomes = _run(files, resolver, options, cache_dir if use_cache else None, arguments.jobs)
+    # `pitfalls check .` at a project's top has just walked what a stamp of the project walks.
+    walked: dict[Path, list[Path]] = {}
+    if len(paths) == 1 and not arguments.no_gitignore and paths[0].is_dir():
+        walked[paths[0].resolve()] = files
+    outcomes = _run(files, resolver, options, cache_dir if use_cache else None, arguments.jobs, walked)
     if use_cache and cached_catalogue is None:
         save_catalogue(cache_dir, catalogue)
 
@@ -298,8 +302,10 @@ def _run(
     options: CheckOptions,
     cache_dir: Path | None,
     jobs: int,
+    walked: dict[Path, list[Path]],
 ) -> list[FileOutcome]:
-    """The outcome of every file, from the cache (when ``cache_dir`` is given) or analysed."""
+    """The outcome of every file, from the cache (when ``cache_dir`` is given) or analysed.
+    ``walked`` has the files already found under a directory, honouring ``.gitignore``."""
     caches: dict[str, ResultsCache] = {}
     outcomes: dict[Path, FileOutcome] = {}
     pending: list[tuple[Path, Settings]] = []
@@ -312,7 +318,10 @@ def _run(
         if root is None:
             root = roots[path.parent] = project_root(path)
         if root not in project_stamps:
-            project_stamps[root] = tree_stamp(list(discover([root], resolver.for_directory)))
+            files_of_project = walked.get(root)
+            if files_of_project is None:
+                files_of_project = list(discover([root], resolver.for_directory))
+            project_stamps[root] = tree_stamp(files_of_project)
         return project_stamps[root]
 
     def cache_for(settings: Settings) -> ResultsCache:
