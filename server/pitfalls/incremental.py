@@ -59,6 +59,8 @@ _TYPE_LIKE_STRING = re.compile(r"[A-Za-z_][\w.]*(?:[\[\], |]+[A-Za-z_][\w.]*)*[\
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 _MISSING = object()
+_ABOUT_THE_END = ("never closed", "EOF", "unterminated triple-quoted", "expected an indented block")
+"""Syntax errors that depend on what follows the lines they are found in."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Unit:
     body_shift: int = 0
     """Lines the nodes of the definitions' bodies must still move."""
     bare: list[ast.stmt] | None = None
+    outer: list[ast.stmt] | None = None
     bare_lines: tuple[int, int] | None = None
     """Where the unit was when its bare stubs were placed."""
     block: Block | None = None
@@ -100,6 +103,15 @@ class Unit:
             self.block = Block(self.statements, self.lines, facts=self.facts)
         self.block.lines = self.lines
         return self.block
+
+    def outer_stubs(self) -> list[ast.stmt]:
+        """Its definitions as stubs (``_stub``) that share its decorators, arguments and
+        bases, placed where they are now (call ``_bring_up_to_date`` first)."""
+        if self.outer is None:
+            self.outer = [_stub(statement) for statement in self.statements]
+        for stub, statement in zip(self.outer, self.statements, strict=True):
+            stub.lineno, stub.end_lineno = statement.lineno, statement.end_lineno
+        return self.outer
 
     def bare_stubs(self) -> list[ast.stmt]:
         """Its definitions as bare stubs (``_bare_stub``), placed where they are now."""
@@ -181,6 +193,10 @@ class DocumentAnalyzer:
         self.why_full = ""
         """Why the last full analysis could not be incremental."""
 
+    def forget(self) -> None:
+        """Let go of the trees: the next text is analysed in full."""
+        self._state = None
+
     def analyze(self, text: str) -> AnalysisResult:
         source = SourceFile(text)  # ignores_whole_file reads only its text
         if ignores_whole_file(source):
@@ -252,7 +268,7 @@ class DocumentAnalyzer:
         ]
         parsed = parse_or_report(region, source, self.filename, padding=region_start)
         if not isinstance(parsed, ast.Module):
-            return self._unparsed_region(source, region_start, parsed)
+            return self._unparsed_region(source, region_start, new_end, parsed)
         if not parsed.body or not all(isinstance(statement, DEFINITIONS) for statement in parsed.body):
             return self._give_up("the edit made module-level code")
         rules = active_rules(self.codes, text)
@@ -334,7 +350,7 @@ class DocumentAnalyzer:
                 )
             elif module_again:  # the module scope's checks see every definition's decorators
                 _bring_up_to_date(unit, whole=False)
-                block.statements = [_stub(statement) for statement in unit.statements]
+                block.statements = unit.outer_stubs()
                 block.stub, block.bare, block.real_statements = True, False, unit.statements
             else:
                 block.statements = unit.bare_stubs()
@@ -383,24 +399,34 @@ class DocumentAnalyzer:
         return None
 
     def _unparsed_region(
-        self, source: SourceFile, region_start: int, errors: list[Finding]
+        self, source: SourceFile, region_start: int, region_end: int, errors: list[Finding]
     ) -> AnalysisResult | None:
         """The result for a text whose edited units do not parse alone: the file's own
         syntax error when the region starts a statement of its own, else None (the file
-        must be parsed whole to know)."""
-        for line in source.lines[region_start:]:
+        must be parsed whole to know).
+
+        The region's own error is the file's when it stops well inside the region and is not
+        about the region's end (an unclosed bracket or string would run on into the rest of
+        the file); otherwise the rest of the file is parsed with it."""
+        code_lines: list[int] = []
+        for line_index in range(region_start, region_end + 1):
+            line = source.line(line_index)
             stripped = line.lstrip()
             if not stripped or stripped.startswith("#"):
                 continue
-            if line[:1].isspace() or _CONTINUATION.match(stripped):
+            if not code_lines and (line[:1].isspace() or _CONTINUATION.match(stripped)):
                 return self._give_up("the edit may continue the statement above")
-            break
-        rest = source.text[source.line_starts[region_start] :]
-        parsed = parse_or_report(rest, source, self.filename, padding=region_start)
-        if isinstance(parsed, ast.Module):
-            return self._give_up("the rest of the file completes the edited lines")
+            code_lines.append(line_index)
+        error_line = errors[0].range.start.line if errors else region_end
+        later = [line for line in code_lines if line > error_line]
+        if len(later) < 2 or any(words in errors[0].message for words in _ABOUT_THE_END):
+            rest = source.text[source.line_starts[region_start] :]
+            parsed = parse_or_report(rest, source, self.filename, padding=region_start)
+            if isinstance(parsed, ast.Module):
+                return self._give_up("the rest of the file completes the edited lines")
+            errors = parsed
         self.last_mode = "syntax error"
-        return unparsed(parsed, source, self.codes, self.settings)
+        return unparsed(errors, source, self.codes, self.settings)
 
     def _result(self, state: _State, failures: list[RuleFailure]) -> AnalysisResult:
         findings = [finding for unit in state.units for finding in unit.findings]

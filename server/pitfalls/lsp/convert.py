@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 from lsprotocol import types
@@ -17,7 +18,8 @@ _MAX_EXAMPLE_LINES = 14
 
 
 def finding_key(finding: Finding) -> list[Any]:
-    """What identifies a finding within one version of a document, JSON-friendly."""
+    """What identifies a finding within one version of a document, JSON-friendly and short
+    (the message, as a checksum: every diagnostic carries the key back and forth)."""
     range_ = finding.range
     return [
         finding.code,
@@ -25,7 +27,7 @@ def finding_key(finding: Finding) -> list[Any]:
         range_.start.column,
         range_.end.line,
         range_.end.column,
-        finding.message,
+        zlib.crc32(finding.message.encode("utf-8")),
     ]
 
 
@@ -33,9 +35,7 @@ def find_by_key(findings: list[Finding], key: Any) -> Finding | None:
     return next((finding for finding in findings if finding_key(finding) == key), None)
 
 
-def to_diagnostic(
-    finding: Finding, converter: PositionConverter, uri: str, version: int | None
-) -> types.Diagnostic:
+def to_diagnostic(finding: Finding, converter: PositionConverter, uri: str) -> types.Diagnostic:
     rule = RULES_BY_CODE.get(finding.code)
     description = types.CodeDescription(href=rule.video.url) if rule is not None else None
     related = [
@@ -48,7 +48,6 @@ def to_diagnostic(
     fix = finding.fix
     data = {
         "key": finding_key(finding),
-        "version": version,
         "fix": None if fix is None else fix.message,
         "unsafe": fix is not None and fix.applicability is Applicability.UNSAFE,
     }

@@ -11,7 +11,7 @@ are dropped when their lines did not survive.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from difflib import SequenceMatcher
 
@@ -30,12 +30,8 @@ class LineMap:
         old = SourceFile(old_text).lines
         new = SourceFile(new_text).lines
         limit = min(len(old), len(new))
-        prefix = 0
-        while prefix < limit and old[prefix] == new[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-            suffix += 1
+        prefix = _longest(lambda size: old[:size] == new[:size], limit)
+        suffix = _longest(lambda size: old[len(old) - size :] == new[len(new) - size :], limit - prefix)
         self._prefix = prefix
         self._old_suffix_start = len(old) - suffix
         self._shift = len(new) - len(old)
@@ -47,6 +43,16 @@ class LineMap:
             for block in matcher.get_matching_blocks():
                 for offset in range(block.size):
                     self._middle[prefix + block.a + offset] = prefix + block.b + offset
+
+    def unmoved(self, finding: Finding) -> bool:
+        """Whether the finding's lines, its fix's and its related places' are all unchanged
+        and where they were: before the edit, or after it when it kept the line count."""
+        ranges = [finding.range, *(place.range for place in finding.related)]
+        if finding.fix is not None:
+            ranges.extend(edit.range for edit in finding.fix.edits)
+        if max(range_.end.line for range_ in ranges) < self._prefix:
+            return True
+        return not self._shift and min(range_.start.line for range_ in ranges) >= self._old_suffix_start
 
     def line(self, old_line: int) -> int | None:
         if old_line < self._prefix:
@@ -70,6 +76,19 @@ class LineMap:
         )
 
 
+def _longest(holds: Callable[[int], bool], limit: int) -> int:
+    """The largest size up to ``limit`` for which ``holds`` (true up to it, false after),
+    by bisection: each test compares whole slices in C instead of line by line here."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if holds(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def carry_over(old_text: str, findings: Iterable[Finding], new_text: str) -> list[Finding]:
     """The findings of ``old_text`` that still stand, placed in ``new_text``."""
     findings = list(findings)
@@ -80,6 +99,9 @@ def carry_over(old_text: str, findings: Iterable[Finding], new_text: str) -> lis
     for finding in findings:
         range_ = lines.range(finding.range)
         if range_ is None:
+            continue
+        if lines.unmoved(finding):
+            carried.append(finding)  # the same object: the server sends it as it did
             continue
         fix = finding.fix
         if fix is not None:
