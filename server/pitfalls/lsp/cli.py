@@ -68,6 +68,9 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers
     )
+    # pygls logs every message it sends and receives at info level, a whole file's text or
+    # diagnostics per keystroke: only with --log-level debug.
+    logging.getLogger("pygls").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
 
     try:
         from lsprotocol import types
