@@ -8,10 +8,13 @@ import asyncio
 
 import pytest
 from lsprotocol import types
+from pygls.protocol import default_converter
 
-from pitfalls.analysis import AnalysisResult
-from pitfalls.config import ConfigError
+from conftest import ROOT
+from pitfalls.analysis import AnalysisResult, analyze_source
+from pitfalls.config import ConfigError, Settings
 from pitfalls.engine import RuleFailure
+from pitfalls.lsp import convert
 from pitfalls.lsp import server as lsp_server
 from pitfalls.lsp.ignore import ignore_edit
 from pitfalls.lsp.positions import UTF8, UTF16, UTF32, PositionConverter, apply_change
@@ -22,6 +25,7 @@ from pitfalls.lsp.settings import (
     section_of,
 )
 from pitfalls.model import Position
+from pitfalls.rules import RULES
 from pitfalls.source import SourceFile, apply_edits
 
 
@@ -177,3 +181,21 @@ def test_inference_delay_is_given_in_milliseconds() -> None:
     for bad in (-1, True, "300"):
         with pytest.raises(ConfigError, match=r"pitfalls\.inferenceDelay: expected milliseconds"):
             parse_client_settings({"inferenceDelay": bad})
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
+def test_diagnostics_sent_as_json_are_the_lsprotocol_diagnostics(encoding: str) -> None:
+    """The publish path builds each diagnostic's JSON itself: it must be exactly what
+    lsprotocol's own conversion gives, for every finding of every fixture."""
+    converter = default_converter()
+    settings = Settings(enabled=frozenset(rule.code for rule in RULES))
+    compared = 0
+    for path in sorted((ROOT / "tests" / "fixtures").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        positions = PositionConverter(text, encoding)
+        uri = path.as_uri()
+        for finding in analyze_source(text, path=path, settings=settings).findings:
+            expected = converter.unstructure(convert.to_diagnostic(finding, positions, uri))
+            assert convert.diagnostic_json(finding, positions, uri) == expected
+            compared += 1
+    assert compared > 100

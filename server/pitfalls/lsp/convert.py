@@ -63,6 +63,33 @@ def to_diagnostic(finding: Finding, converter: PositionConverter, uri: str) -> t
     )
 
 
+def diagnostic_json(finding: Finding, converter: PositionConverter, uri: str) -> dict[str, Any]:
+    """``to_diagnostic`` in its JSON shape, built directly: publishing a file's diagnostics
+    on every keystroke goes through this."""
+    fix = finding.fix
+    shape: dict[str, Any] = {
+        "range": converter.range_to_json(finding.range),
+        "message": finding.message,
+        "severity": int(finding.severity),
+        "code": finding.code,
+    }
+    rule = RULES_BY_CODE.get(finding.code)
+    if rule is not None:
+        shape["codeDescription"] = {"href": rule.video.url}
+    shape["source"] = SOURCE
+    if finding.related:
+        shape["relatedInformation"] = [
+            {"location": {"uri": uri, "range": converter.range_to_json(item.range)}, "message": item.message}
+            for item in finding.related
+        ]
+    shape["data"] = {
+        "key": finding_key(finding),
+        "fix": None if fix is None else fix.message,
+        "unsafe": fix is not None and fix.applicability is Applicability.UNSAFE,
+    }
+    return shape
+
+
 def to_text_edits(edits: tuple[Edit, ...] | list[Edit], converter: PositionConverter) -> list[types.TextEdit]:
     return [
         types.TextEdit(range=converter.range_to_client(edit.range), new_text=edit.content)

@@ -61,6 +61,14 @@ class PositionConverter:
     def range_to_client(self, range_: Range) -> types.Range:
         return types.Range(start=self.to_client(range_.start), end=self.to_client(range_.end))
 
+    def range_to_json(self, range_: Range) -> dict[str, dict[str, int]]:
+        """``range_to_client`` in its JSON shape."""
+        start, end = self.to_client(range_.start), self.to_client(range_.end)
+        return {
+            "start": {"line": start.line, "character": start.character},
+            "end": {"line": end.line, "character": end.character},
+        }
+
     def from_client(self, position: types.Position) -> Position:
         lines = self.source.lines
         if position.line >= len(lines):

@@ -445,14 +445,12 @@ class PitfallsLanguageServer(LanguageServer):
             and version < document.published_version
         ):
             return
-        converter = self.protocol._converter
         sent = document.diagnostics
         now: dict[int, tuple[Finding, dict[str, Any]]] = {}
         for finding in analysis.findings:
             known = sent.get(id(finding))
             if known is None or known[0] is not finding:
-                diagnostic = convert.to_diagnostic(finding, analysis.converter, document.uri)
-                known = (finding, converter.unstructure(diagnostic))
+                known = (finding, convert.diagnostic_json(finding, analysis.converter, document.uri))
             now[id(finding)] = known
         document.diagnostics = now
         params = {"uri": document.uri, "diagnostics": [shape for _, shape in now.values()]}
