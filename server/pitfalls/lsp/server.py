@@ -681,6 +681,7 @@ def did_open(server: PitfallsLanguageServer, params: types.DidOpenTextDocumentPa
         server.drop_trees(previous)
     server.keep_trees(document)
     server.schedule(document, delay=0)
+    server.collect_when_idle()
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
