@@ -69,13 +69,20 @@ def is_django_file(checker: Checker) -> bool:
 
 def is_migration(checker: Checker, scope: Scope) -> bool:
     """One-off code: Django data migrations and Alembic revisions run once, in a transaction."""
-    return _in_migration_folder(checker) or _within(checker, scope.node, _MIGRATION, _is_migration_function)
+    return _in_migration_folder(checker) or _scope_within(checker, scope, _MIGRATION, _is_migration_function)
 
 
 def _is_migration_function(node: ast.AST) -> bool:
     return isinstance(node, FUNCTION_TYPES) and (
         tuple(argument.arg for argument in node.args.args[:2]) == db.RUNPYTHON_PARAMETERS
     )
+
+
+def _scope_within(checker: Checker, scope: Scope, fact: str, test: Callable[[ast.AST], bool]) -> bool:
+    known = scope.state.get(fact)
+    if known is None:
+        known = scope.state[fact] = _within(checker, scope.node, fact, test)
+    return bool(known)
 
 
 def _within(checker: Checker, node: ast.AST, fact: str, test: Callable[[ast.AST], bool]) -> bool:
@@ -113,7 +120,7 @@ def _in_migration_folder(checker: Checker) -> bool:
 def is_test_code(checker: Checker, scope: Scope) -> bool:
     """Code inside a ``test_*`` function, a pytest fixture or a ``Test*`` class. The file's
     name is not enough: helpers beside the tests are ordinary code that may ship."""
-    return _within(checker, scope.node, _TEST_CODE, _is_test_definition)
+    return _scope_within(checker, scope, _TEST_CODE, _is_test_definition)
 
 
 def _is_test_definition(node: ast.AST) -> bool:
@@ -595,6 +602,7 @@ _DB_METHODS = _RECEIVER_METHODS | {
 }
 """Every method ``classify_call`` can classify, with or without looking at the receiver."""
 _DJANGO_COMMIT_METHODS = last_names(db.DJANGO_COMMIT)
+_CLASSIFIABLE_METHODS = _DB_METHODS | _DJANGO_COMMIT_METHODS
 
 
 def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:
@@ -638,6 +646,9 @@ def classified_calls(scope: Scope, checker: Checker) -> list[DbCall]:
         cached = []
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
+            func = node.func
+            if func.__class__ is ast.Attribute and func.attr not in _CLASSIFIABLE_METHODS:  # type: ignore[attr-defined]
+                continue  # what classify_call returns for them at once, without the call
             found = classify_call(node, checker, scope)
             if found is not None:
                 cached.append(found)

@@ -91,7 +91,10 @@ code around it.""",
             return
         reported: set[int] = set()
         calls = dbflow.classified_calls(scope, checker)
-        if not any(scope.of(loop_type) for loop_type in _LOOP_TYPES):
+        for loop_type in _LOOP_TYPES:
+            if scope.of(loop_type):
+                break
+        else:
             return  # every finding is about a loop of this scope
         classified = {id(call.node) for call in calls}
         for call in calls:
