@@ -193,6 +193,13 @@ class DocumentAnalyzer:
         self.why_full = ""
         """Why the last full analysis could not be incremental."""
 
+    def prepare(self) -> None:
+        """Work out now what the first incremental edit needs (which unit names what), so
+        that keystroke does not wait for it: about 50 ms on a 5,000-line file."""
+        state = self._state
+        if state is not None and state.index is None:
+            state.index = _build_index(state.units)
+
     def forget(self) -> None:
         """Let go of the trees: the next text is analysed in full."""
         self._state = None

@@ -79,6 +79,8 @@ class Analysis:
     result: AnalysisResult
     settings: Settings | None
     seconds: float
+    prepare: DocumentAnalyzer | None = None
+    """An analyzer to get ready for the next edit once this analysis is published."""
     refined: bool = False
     """True once cross-module inference (jedi) has answered the fast pass's questions."""
 
@@ -343,6 +345,8 @@ class PitfallsLanguageServer(LanguageServer):
         document.analysis = analysis
         if analysis.result.parsed:
             document.last_parsed = analysis
+        if analysis.prepare is not None and self.pulls_diagnostics:
+            self.prepare_for_edits(analysis)  # pushed diagnostics do it once published
         self.trace(f"checked {document.uri} (version {analysis.version}) in {analysis.seconds * 1000:.1f} ms")
         if analysis.result.type_questions and analysis.settings is not None:
             self._refine(document, analysis)
@@ -458,6 +462,14 @@ class PitfallsLanguageServer(LanguageServer):
             params["version"] = version
         self.protocol.notify(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, Serialized(params))
         document.published_version = version
+        self.prepare_for_edits(analysis)
+
+    def prepare_for_edits(self, analysis: Analysis) -> None:
+        """Once a full analysis is out, get its analyzer ready for the first edit, in the
+        worker thread (the first keystroke would otherwise wait for it)."""
+        if analysis.prepare is not None:
+            self._executor.submit(analysis.prepare.prepare)
+            analysis.prepare = None
 
     def diagnostics_of(self, document: OpenDocument, analysis: Analysis) -> list[types.Diagnostic]:
         return [
@@ -532,6 +544,7 @@ def _analyze(
     if not is_current():
         return None  # dropped before it started: a newer edit arrived while it waited
     started = time.perf_counter()
+    prepare_after: DocumentAnalyzer | None = None
     if settings is None or (path is not None and settings.is_excluded(path)):
         result = AnalysisResult([], text=text)
     else:
@@ -540,6 +553,7 @@ def _analyze(
                 result = analyzer.analyze(text)
                 if analyzer.last_mode == "full":
                     gc.freeze()  # see PitfallsLanguageServer.collect_when_idle
+                    prepare_after = analyzer
             else:
                 result = analyze_source(text, path=path, settings=settings)
         except Exception as error:  # a bug in pitfalls itself: say so where the user looks
@@ -553,7 +567,7 @@ def _analyze(
             previous = [f for f in last_parsed.findings if f.code != ANALYSIS_ERROR]
             carried = carry_over(last_parsed.text, previous, text)
             result.findings = sorted([*result.findings, *carried], key=lambda f: (f.range.start, f.code))
-    return Analysis(key, version, text, result, settings, time.perf_counter() - started)
+    return Analysis(key, version, text, result, settings, time.perf_counter() - started, prepare_after)
 
 
 def _collect_everything() -> None:
