@@ -288,6 +288,11 @@ def _name_from_cache(
     for node in own_nodes_of(checker, function, ast.Assign):
         if not isinstance(node, ast.Assign):
             continue
+        value = node.value
+        if not (isinstance(value, ast.Name) and value.id == name.id) and not any(
+            isinstance(target, ast.Name) and target.id == name.id for target in node.targets
+        ):
+            continue  # what same_expression needs below: the name itself, as value or target
         if is_empty_container(node.value, checker) and any(
             same_expression(target, name) for target in node.targets
         ):
