@@ -649,7 +649,9 @@ def _mentions(root: object, references: set[str], defines: set[str]) -> None:
             continue
         node_type = node.__class__
         if node_type is ast.Name:
-            references.add(node.id)  # type: ignore[attr-defined]
+            # Binding a name is not looking it up: an assignment target depends on nothing.
+            if node.ctx.__class__ is not ast.Store:  # type: ignore[attr-defined]
+                references.add(node.id)  # type: ignore[attr-defined]
             continue
         if node_type is ast.Global or node_type is ast.Nonlocal:
             defines.update(node.names)  # type: ignore[attr-defined]
