@@ -225,6 +225,10 @@ class RuleRun:
     with the PF000 that says so."""
     facts: dict[str, object]
     """The value of each of the facts asked for, by name."""
+    lookups: dict[int, set[str]] = field(default_factory=dict)
+    """With blocks: by unit, the names its checks looked up among the module's definitions."""
+    definition_reads: dict[int, set[str]] = field(default_factory=dict)
+    """With blocks: by unit, the names of module-level functions and classes its checks took."""
 
 
 def run_rules(
@@ -278,6 +282,8 @@ def run_rules(
         walker.failures,
         complete,
         values,
+        checker.lookups,
+        checker.definition_reads,
     )
 
 

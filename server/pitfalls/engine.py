@@ -229,6 +229,44 @@ class Block:
         return self.real_statements if self.real_statements is not None else self.statements
 
 
+class _LookedUpSet(set):  # type: ignore[type-arg]
+    """A set of the module's names that notes, for the unit being checked, each name asked for."""
+
+    def __init__(self, checker: Checker, notes: dict[int, set[str]]) -> None:
+        super().__init__()
+        self._checker = checker
+        self._notes = notes
+
+    def __contains__(self, name: object) -> bool:
+        self._notes.setdefault(self._checker.unit, set()).add(name)  # type: ignore[arg-type]
+        return super().__contains__(name)
+
+
+class _LookedUpDict(dict):  # type: ignore[type-arg]
+    """A table of the module's definitions that notes, for the unit being checked, each name
+    asked for."""
+
+    def __init__(self, checker: Checker, notes: dict[int, set[str]]) -> None:
+        super().__init__()
+        self._checker = checker
+        self._notes = notes
+
+    def _note(self, name: object) -> None:
+        self._notes.setdefault(self._checker.unit, set()).add(name)  # type: ignore[arg-type]
+
+    def __contains__(self, name: object) -> bool:
+        self._note(name)
+        return super().__contains__(name)
+
+    def __getitem__(self, name: object) -> Any:
+        self._note(name)
+        return super().__getitem__(name)
+
+    def get(self, name: object, default: Any = None) -> Any:
+        self._note(name)
+        return super().get(name, default)
+
+
 class Checker:
     """What a rule sees of the file: the tree, the source, resolved names, and ``report``."""
 
@@ -255,10 +293,22 @@ class Checker:
         self._fact_values: dict[str, object] = dict(known_facts) if known_facts else {}
         self.module_scope = Scope("module", tree, None)
         self.scope = self.module_scope
-        self.module_defined: set[str] = set()
-        self.module_assignments: dict[str, list[ast.AST]] = {}
-        self.module_functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        self.module_classes: dict[str, ast.ClassDef] = {}
+        self.lookups: dict[int, set[str]] = {}
+        """With blocks: by unit, the names its checks looked up among the module's
+        definitions, found or not (``fix`` helpers ask whether ``transaction`` is defined)."""
+        self.definition_reads: dict[int, set[str]] = {}
+        """With blocks: by unit, the module-level functions and classes its checks took to
+        read, by name."""
+        if blocks is None:
+            self.module_defined: set[str] = set()
+            self.module_assignments: dict[str, list[ast.AST]] = {}
+            self.module_functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+            self.module_classes: dict[str, ast.ClassDef] = {}
+        else:
+            self.module_defined = _LookedUpSet(self, self.lookups)
+            self.module_assignments = _LookedUpDict(self, self.lookups)
+            self.module_functions = _LookedUpDict(self, self.definition_reads)
+            self.module_classes = _LookedUpDict(self, self.definition_reads)
         self._node_facts: dict[ast.AST, dict[str, object]] = {}
         self._finished_scopes: dict[ast.AST, Scope] = {}
         self._collect_module_bindings(tree.body)

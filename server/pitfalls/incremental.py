@@ -87,6 +87,8 @@ class Unit:
     names: Names | None = None
     reach: tuple[int, int] | None = None
     """The first and last line its findings mention (None: no findings)."""
+    lookups: frozenset[str] = frozenset()
+    """The names its checks looked up among the module's definitions last time."""
     outer_shift: int = 0
     """Lines the nodes outside the definitions' bodies must still move."""
     body_shift: int = 0
@@ -144,8 +146,20 @@ class _Index:
     definers: dict[str, set[Unit]] = field(default_factory=dict)
     module_references: dict[str, int] = field(default_factory=dict)
     """Names mentioned by code that runs at module level, with how many units do."""
+    askers: dict[str, set[Unit]] = field(default_factory=dict)
+    """Units whose checks looked a name up among the module's definitions last time (the
+    module scope's too), whether or not their code mentions it."""
+
+    def note_lookups(self, unit: Unit, names: frozenset[str]) -> None:
+        for name in unit.lookups - names:
+            self.askers[name].discard(unit)
+        for name in names - unit.lookups:
+            self.askers.setdefault(name, set()).add(unit)
+        unit.lookups = names
 
     def add(self, unit: Unit) -> None:
+        for name in unit.lookups:
+            self.askers.setdefault(name, set()).add(unit)
         names = unit.names_now()
         for name in names.references:
             self.users.setdefault(name, set()).add(unit)
@@ -155,6 +169,7 @@ class _Index:
             self.module_references[name] = self.module_references.get(name, 0) + 1
 
     def remove(self, unit: Unit) -> None:
+        self.note_lookups(unit, frozenset())
         names = unit.names_now()
         for name in names.references:
             self.users[name].discard(unit)
@@ -198,7 +213,7 @@ class DocumentAnalyzer:
         that keystroke does not wait for it: about 50 ms on a 5,000-line file."""
         state = self._state
         if state is not None and state.index is None:
-            state.index = _build_index(state.units)
+            state.index = _build_index(state.units, state.module)
 
     def forget(self) -> None:
         """Let go of the trees: the next text is analysed in full."""
@@ -290,7 +305,7 @@ class DocumentAnalyzer:
             return None
 
         # From here on the units change in place; any failure starts over from a full parse.
-        index = state.index if state.index is not None else _build_index(units)
+        index = state.index if state.index is not None else _build_index(units, state.module)
         state.index = None
         fresh = [
             Unit(statements, lines, True) for statements, lines in group(parsed.body, region_start, new_end)
@@ -327,7 +342,7 @@ class DocumentAnalyzer:
                 moved[unit] = results
         module_again = module_again or state.module in again
         again.discard(state.module)
-        module_again = _depending(index, names, again) or module_again
+        module_again = _depending(index, names, again, state.module) or module_again
         full = _needed_in_full(index, again, module_again)
 
         blocks: list[Block] = []
@@ -390,12 +405,19 @@ class DocumentAnalyzer:
                 # The rules ran with the file's facts as they were: they must run again.
                 self._state = None
                 return self._give_up("a file-wide fact changed")
+        for names_read in run.definition_reads.values():
+            for name in names_read:
+                if any(unit not in full for unit in index.definers.get(name, ())):
+                    # A check took a definition its code does not name (a helper's name
+                    # made up for a fix), and got a stub of it.
+                    self._state = None
+                    return self._give_up("a check read a definition it does not name")
         for unit, (findings, questions, reach) in moved.items():
             if unit not in again and (unit is not state.module or not module_again):
                 unit.keep(findings, questions, reach)
         new_state = _State(text, source, new_units, state.module, state.active, run.facts, index)
         _distribute(
-            new_state, run, {position for position in checked if position != MODULE_UNIT}, module_again
+            new_state, run, {position for position in checked if position != MODULE_UNIT}, module_again, index
         )
         self._state = new_state
         self.last_mode = "incremental"
@@ -462,14 +484,15 @@ def _unit_at(units: list[Unit], line: int) -> int:
     return low
 
 
-def _build_index(units: list[Unit]) -> _Index:
+def _build_index(units: list[Unit], module: Unit) -> _Index:
+    """The index of every unit, and of what the module scope's checks looked up."""
     index = _Index()
-    for unit in units:
+    for unit in (*units, module):
         index.add(unit)
     return index
 
 
-def _depending(index: _Index, names: set[str], again: set[Unit]) -> bool:
+def _depending(index: _Index, names: set[str], again: set[Unit], module_unit: Unit) -> bool:
     """Add to ``again`` every unit that mentions one of ``names``, and, transitively, every
     unit that mentions what those define (their checks may follow calls into them). True
     when code at module level mentions one of them (the module scope's checks must run)."""
@@ -480,7 +503,10 @@ def _depending(index: _Index, names: set[str], again: set[Unit]) -> bool:
         name = pending.pop()
         if name in index.module_references:
             module = True
-        for unit in index.users.get(name, ()):
+        for unit in (*index.users.get(name, ()), *index.askers.get(name, ())):
+            if unit is module_unit:
+                module = True  # the module scope's own checks asked for it
+                continue
             again.add(unit)
             for defined in unit.names_now().defines:
                 if defined not in seen:
@@ -803,9 +829,11 @@ def _moved_message(message: str, move: Callable[[Range], Range | None]) -> str |
     return message if moved_text == message else moved_text
 
 
-def _distribute(state: _State, run: RuleRun, only: set[int] | None, module: bool = True) -> None:
-    """Give each unit (each at a position in ``only``, when given) the findings and
-    questions its checks made, and the module scope its own when ``module``."""
+def _distribute(
+    state: _State, run: RuleRun, only: set[int] | None, module: bool = True, index: _Index | None = None
+) -> None:
+    """Give each unit (each at a position in ``only``, when given) the findings, questions
+    and lookups its checks made, and the module scope its own when ``module``."""
     units = state.units
     picked = range(len(units)) if only is None else only
     findings: dict[int, list[Finding]] = {position: [] for position in picked}
@@ -822,6 +850,11 @@ def _distribute(state: _State, run: RuleRun, only: set[int] | None, module: bool
     for position, found in findings.items():
         unit = state.module if position == MODULE_UNIT else units[position]
         unit.keep(found, questions[position])
+        asked = frozenset(run.lookups.get(position, ())) | frozenset(run.definition_reads.get(position, ()))
+        if index is not None:
+            index.note_lookups(unit, asked)
+        else:
+            unit.lookups = asked
 
 
 def _bring_up_to_date(unit: Unit, whole: bool) -> None:
