@@ -226,6 +226,27 @@ class Other:
         "self.store = None",
         "self.store = redis.Redis()",
     ),
+    "a function renamed to a name another function's fix asks about": (
+        """from django.db import models
+
+
+class Wallet(models.Model):
+    balance = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+def pay(sender: Wallet, receiver: Wallet, amount):
+    sender.balance -= amount
+    sender.save()
+    receiver.balance += amount
+    receiver.save()
+
+
+def helper():
+    return 1
+""",
+        "def helper():",
+        "def transaction():",
+    ),
     "a default argument runs at module level": (
         """import subprocess
 import sys
