@@ -41,6 +41,7 @@ from pitfalls.analysis import (
     AnalysisResult,
     RuleRun,
     active_rules,
+    collector_paused,
     finish,
     parse_or_report,
     run_rules,
@@ -226,14 +227,15 @@ class DocumentAnalyzer:
             self.last_mode = "full"
             return AnalysisResult([], text=text)
         started = time.perf_counter()
-        if self._state is not None:
-            if text == self._state.text:
-                self.last_mode = "unchanged"
-                return self._result(self._state, [])
-            result = self._incremental(text, source, started)
-            if result is not None:
-                return result
-        return self._full(text, source, started)
+        with collector_paused():  # between parsing and the rules too: see collector_paused
+            if self._state is not None:
+                if text == self._state.text:
+                    self.last_mode = "unchanged"
+                    return self._result(self._state, [])
+                result = self._incremental(text, source, started)
+                if result is not None:
+                    return result
+            return self._full(text, source, started)
 
     # Full analysis --------------------------------------------------------------------
 

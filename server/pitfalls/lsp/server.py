@@ -40,6 +40,7 @@ from pitfalls.analysis import (
     analysis_error,
     analyze_file,
     analyze_source,
+    collector_paused,
     read_source_bytes,
 )
 from pitfalls.config import ConfigError, Settings, load_settings
@@ -550,10 +551,13 @@ def _analyze(
     else:
         try:
             if analyzer is not None:
-                result = analyzer.analyze(text)
-                if analyzer.last_mode == "full":
-                    gc.freeze()  # see PitfallsLanguageServer.collect_when_idle
-                    prepare_after = analyzer
+                with collector_paused():
+                    result = analyzer.analyze(text)
+                    if analyzer.last_mode == "full":
+                        # Before the collector resumes, or its first collection walks the
+                        # new trees: see PitfallsLanguageServer.collect_when_idle.
+                        gc.freeze()
+                        prepare_after = analyzer
             else:
                 result = analyze_source(text, path=path, settings=settings)
         except Exception as error:  # a bug in pitfalls itself: say so where the user looks
