@@ -234,7 +234,7 @@ class _LookedUpSet(set):  # type: ignore[type-arg]
 
     def __init__(self, checker: Checker, notes: dict[int, set[str]]) -> None:
         super().__init__()
-        self._checker = checker
+        self._checker = weakref.proxy(checker)  # the checker holds this set: no cycle
         self._notes = notes
 
     def __contains__(self, name: object) -> bool:
@@ -248,7 +248,7 @@ class _LookedUpDict(dict):  # type: ignore[type-arg]
 
     def __init__(self, checker: Checker, notes: dict[int, set[str]]) -> None:
         super().__init__()
-        self._checker = checker
+        self._checker = weakref.proxy(checker)  # the checker holds this table: no cycle
         self._notes = notes
 
     def _note(self, name: object) -> None:
