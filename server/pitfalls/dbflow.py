@@ -515,14 +515,12 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
     if method not in _DB_METHODS and method not in _DJANGO_COMMIT_METHODS:
         return None  # no branch below classifies this method
     receiver = func.value
-    if checker.qualified_name(func, scope) in db.DJANGO_COMMIT:
+    if method in _DJANGO_COMMIT_METHODS and checker.qualified_name(func, scope) in db.DJANGO_COMMIT:
         return DbCall(call, COMMIT, method, db.CONNECTION, None)
     if method not in _DB_METHODS:
         return None
+    # ``Order.objects.filter(...).get(...)``, and ``Order.objects.create(...)`` on the manager itself
     chain = queryset_chain(receiver) if not isinstance(receiver, ast.Name) else None
-    if chain is None and isinstance(receiver, ast.Attribute):
-        chain = queryset_chain(ast.Call(func=ast.Attribute(value=receiver, attr="_"), args=[], keywords=[]))
-        chain = (chain[0], []) if chain is not None else None
     if chain is not None:
         if method in db.DJANGO_QUERYSET_WRITES:
             return DbCall(call, WRITE, method, None, "django", bulk=method in db.BULK_METHODS)
