@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import operator
 import re
 import time
 import weakref
@@ -48,6 +49,26 @@ def parent_of(node: ast.AST) -> ast.AST | None:
 
 class AnalysisTimeout(Exception):
     """The file's analysis ran past its time budget."""
+
+
+_BINDING_NODE_TYPES = frozenset(
+    (
+        ast.Name,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.For,
+        ast.AsyncFor,
+        ast.comprehension,
+        ast.withitem,
+        ast.NamedExpr,
+        ast.ExceptHandler,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+    )
+)
+"""The node types ``Scope.binding_index`` learns a binding from."""
 
 
 class Scope:
@@ -103,6 +124,13 @@ class Scope:
             return list(present[0]) if present else []
         return [node for node in self.nodes if type(node) in wanted]
 
+    def has_any(self, types: tuple[type[ast.AST], ...]) -> bool:
+        """Whether the scope has a node of any of the given types (of those seen so far)."""
+        if self._indexed != len(self.nodes):
+            self.of(types[0])
+        by_type = self._by_type
+        return any(node_type in by_type for node_type in types)
+
     def binding_index(self) -> tuple[dict[str, list[tuple[ast.AST, int, ast.expr | None]]], set[str]]:
         """The scope's plain bindings by name, and the names it binds any other way.
 
@@ -117,8 +145,18 @@ class Scope:
         if self._bindings_indexed != len(nodes):
             assignments = self._assignments
             otherwise = self._bound_otherwise
+            binding_types = _BINDING_NODE_TYPES
+            name_type, store_type = ast.Name, ast.Store
             for node in nodes[self._bindings_indexed :]:
-                node_type = type(node)
+                node_type = node.__class__
+                if node_type not in binding_types:
+                    continue
+                if node_type is name_type:
+                    if node.ctx.__class__ is store_type and not isinstance(  # type: ignore[attr-defined]
+                        parent_of(node), (ast.Assign, ast.AnnAssign)
+                    ):
+                        otherwise.add(node.id)  # type: ignore[attr-defined]
+                    continue
                 if node_type is ast.Assign:
                     for target in node.targets:  # type: ignore[attr-defined]
                         if isinstance(target, ast.Name):
@@ -134,26 +172,16 @@ class Scope:
                         else:
                             entry = (node, AUGMENTED, None)
                         assignments.setdefault(target.id, []).append(entry)
-                if node_type in (ast.For, ast.AsyncFor, ast.comprehension):
+                elif node_type in (ast.For, ast.AsyncFor, ast.comprehension):
                     otherwise.update(_bound_names(node.target))  # type: ignore[attr-defined]
                 elif node_type is ast.withitem:
                     if node.optional_vars is not None:  # type: ignore[attr-defined]
                         otherwise.update(_bound_names(node.optional_vars))  # type: ignore[attr-defined]
                 elif node_type is ast.NamedExpr:
                     otherwise.add(node.target.id)  # type: ignore[attr-defined]
-                elif node_type is ast.ExceptHandler or node_type in (
-                    ast.FunctionDef,
-                    ast.AsyncFunctionDef,
-                    ast.ClassDef,
-                ):
-                    if node.name is not None:  # type: ignore[attr-defined]
-                        otherwise.add(node.name)  # type: ignore[attr-defined]
-                elif (
-                    node_type is ast.Name
-                    and node.ctx.__class__ is ast.Store  # type: ignore[attr-defined]
-                    and not isinstance(parent_of(node), (ast.Assign, ast.AnnAssign))
-                ):
-                    otherwise.add(node.id)  # type: ignore[attr-defined]
+                elif node.name is not None:  # type: ignore[attr-defined]
+                    # a handler's ``as`` name, or a nested definition
+                    otherwise.add(node.name)  # type: ignore[attr-defined]
             self._bindings_indexed = len(nodes)
         return self._assignments, self._bound_otherwise
 
@@ -311,6 +339,10 @@ class Checker:
             self.module_classes = _LookedUpDict(self, self.definition_reads)
         self._node_facts: dict[ast.AST, dict[str, object]] = {}
         self._finished_scopes: dict[ast.AST, Scope] = {}
+        self._resolved: dict[tuple[str, Scope], str | None] | None = {} if blocks is None else None
+        """``resolve_name``'s answers by name and scope, emptied whenever the walk binds an
+        import. None with blocks: there every lookup of a module name must reach
+        ``module_defined``, which notes it for the unit being checked."""
         self._collect_module_bindings(tree.body)
 
     # Reporting -----------------------------------------------------------------------
@@ -406,6 +438,8 @@ class Checker:
         ``from subprocess import run`` is ``subprocess.run``; an unshadowed builtin such
         as ``list`` is ``builtins.list``. Names not imported return None.
         """
+        if node.__class__ is ast.Name:
+            return self.resolve_name(node.id, scope)  # type: ignore[attr-defined]
         attributes: list[str] = []
         while isinstance(node, ast.Attribute):
             attributes.append(node.attr)
@@ -420,15 +454,26 @@ class Checker:
         return base
 
     def resolve_name(self, name: str, scope: Scope | None = None) -> str | None:
-        current = scope if scope is not None else self.scope
+        start = scope if scope is not None else self.scope
+        memo = self._resolved
+        if memo is not None:
+            known = memo.get((name, start), _MISSING)
+            if known is not _MISSING:
+                return known  # type: ignore[return-value]
+        resolved: str | None = None
+        current: Scope | None = start
         while current is not None:
             found = current.imports.get(name)
             if found is not None:
-                return found
+                resolved = found
+                break
             current = current.parent
-        if name in BUILTIN_NAMES and name not in self.module_defined:
-            return "builtins." + name
-        return None
+        else:
+            if name in BUILTIN_NAMES and name not in self.module_defined:
+                resolved = "builtins." + name
+        if memo is not None:
+            memo[(name, start)] = resolved
+        return resolved
 
     def module_function_returns(self, name: str) -> ast.expr | None:
         """The return annotation of a function defined at module level, if any."""
@@ -450,23 +495,16 @@ class Checker:
             return None
         identifier = name.id
         if current.is_function:
-            function = current.node
-            arguments = function.args  # type: ignore[attr-defined]
-            every_argument = [
-                *arguments.posonlyargs,
-                *arguments.args,
-                *arguments.kwonlyargs,
-                *(a for a in (arguments.vararg, arguments.kwarg) if a is not None),
-            ]
             found = _bindings_in(current, identifier, before=name)
             if found is not None:
                 return found
-            for argument in every_argument:
+            arguments = current.node.args  # type: ignore[attr-defined]
+            for argument in _arguments_of(arguments):
                 if argument.arg == identifier:
                     return (argument.annotation, []) if argument.annotation is not None else None
-            if any(
-                isinstance(node, (ast.Global, ast.Nonlocal)) and identifier in node.names
-                for node in current.of(ast.Global, ast.Nonlocal)
+            if any(identifier in node.names for node in current.of(ast.Global)) or any(  # type: ignore[attr-defined]
+                identifier in node.names  # type: ignore[attr-defined]
+                for node in current.of(ast.Nonlocal)
             ):
                 pass
             elif _binds_otherwise(current, identifier):
@@ -548,6 +586,8 @@ class Checker:
         self.module_scope.state.clear()
         self._finished_scopes.clear()
         self._node_facts.clear()
+        if self._resolved is not None:
+            self._resolved.clear()
 
     def finished_scope(self, node: ast.AST) -> Scope | None:
         """The scope of a function, lambda or class whose walk is complete, else None."""
@@ -619,6 +659,17 @@ def _bindings_in(
     return (None, values) if values else None
 
 
+def _arguments_of(arguments: ast.arguments) -> Iterator[ast.arg]:
+    """Every parameter, in the order they are declared."""
+    yield from arguments.posonlyargs
+    yield from arguments.args
+    yield from arguments.kwonlyargs
+    if arguments.vararg is not None:
+        yield arguments.vararg
+    if arguments.kwarg is not None:
+        yield arguments.kwarg
+
+
 def _binds_otherwise(scope: Scope, identifier: str) -> bool:
     """Whether a name is bound in the scope by a loop, ``with``, import, walrus or handler."""
     return identifier in scope.binding_index()[1] or identifier in scope.imports
@@ -672,6 +723,10 @@ class _Bare:
 
     def __init__(self, statements: list[ast.stmt]) -> None:
         self.statements = statements
+
+
+_MARKER_TYPES = frozenset((Scope, _EnterScope, _EnterBlock, _Stub, _Bare))
+"""What the walk's stack holds besides nodes."""
 
 
 class Walker:
@@ -731,6 +786,7 @@ class Walker:
         checker = self.checker
         deadline = self.deadline
         child_fields = _CHILD_FIELDS
+        child_getters = _CHILD_GETTERS
         scope = checker.module_scope
         checker.scope = scope
         append_to_scope = scope.nodes.append
@@ -760,30 +816,29 @@ class Walker:
         until_time_check = _TIME_CHECK_INTERVAL
         checked = self.checked_units
         dispatch = self.dispatch
+        markers = _MARKER_TYPES
+        import_type, import_from_type = ast.Import, ast.ImportFrom
         while stack:
             node = pop()
             node_type = node.__class__
-            if node_type is Scope:
-                self._finish_scope(node)
-                scope = node.parent
-                if scope is not None:
+            if node_type in markers:
+                if node_type is Scope:
+                    self._finish_scope(node)
+                    scope = node.parent
+                    if scope is not None:
+                        append_to_scope = scope.nodes.append
+                elif node_type is _EnterScope:
+                    scope = node.scope
+                    checker.scope = scope
                     append_to_scope = scope.nodes.append
-                continue
-            if node_type is _EnterScope:
-                scope = node.scope
-                checker.scope = scope
-                append_to_scope = scope.nodes.append
-                continue
-            if node_type is _EnterBlock:
-                checker.unit = node.unit
-                dispatch = self.dispatch if checked is None or node.unit in checked else {}
-                continue
-            if node_type is _Stub:
-                append_to_scope(node.node)
-                _push_outer_fields(stack, node.node)
-                continue
-            if node_type is _Bare:
-                scope.nodes.extend(node.statements)
+                elif node_type is _EnterBlock:
+                    checker.unit = node.unit
+                    dispatch = self.dispatch if checked is None or node.unit in checked else {}
+                elif node_type is _Stub:
+                    append_to_scope(node.node)
+                    _push_outer_fields(stack, node.node)
+                else:  # _Bare
+                    scope.nodes.extend(node.statements)
                 continue
             append_to_scope(node)
             until_time_check -= 1
@@ -791,8 +846,10 @@ class Walker:
                 until_time_check = _TIME_CHECK_INTERVAL
                 if deadline is not None and time.perf_counter() > deadline:
                     raise AnalysisTimeout
-            if node_type is ast.Import or node_type is ast.ImportFrom:
+            if node_type is import_type or node_type is import_from_type:
                 checker._bind_import(scope, node)  # type: ignore[arg-type]
+                if checker._resolved:
+                    checker._resolved.clear()
             handlers = dispatch.get(node_type)
             if handlers:
                 for rule in handlers:
@@ -801,20 +858,23 @@ class Walker:
                     except Exception as error:
                         self._fail(rule, error)
                         dispatch = self.dispatch
-            fields = child_fields.get(node_type)
-            if fields is None:
+            getter = child_getters.get(node_type)
+            if getter is None:
                 if node_type in _SCOPE_KIND:
                     self._push_scoped_children(stack, node, scope)
                     continue
-                fields = _child_fields_of(node_type)
-                if fields is None:
+                if _child_fields_of(node_type) is None:
                     _push_any_children(stack, node)
                     continue
-            if not fields:
+                getter = child_getters[node_type]
+            if getter is _NO_CHILDREN:
                 continue
+            try:
+                values = getter(node)
+            except AttributeError:  # a node built without one of its optional fields
+                values = tuple(getattr(node, name, None) for name in child_fields[node_type])
             link = new_link(node)
-            for name in fields:
-                value = getattr(node, name, None)
+            for value in values:
                 if value is None:
                     continue
                 if value.__class__ is list:
@@ -918,7 +978,23 @@ _FIELD_SIGNATURE = re.compile(r"^\w+\((.*)\)$")
 _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 """Per node type, its fields that can hold child nodes, last field first (the order they
 are pushed on the walk's stack). Scope types take their own path."""
+_CHILD_GETTERS: dict[type[ast.AST], Callable[[ast.AST], tuple[Any, ...]]] = {}
+"""Per node type in ``_CHILD_FIELDS``, a function that reads those fields in one call, as a
+tuple (``_NO_CHILDREN`` when there are none): cheaper than a ``getattr`` per field."""
 _SCOPE_OUTER_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _NO_CHILDREN(node: ast.AST) -> tuple[Any, ...]:
+    return ()
+
+
+def _fields_getter(fields: tuple[str, ...]) -> Callable[[ast.AST], tuple[Any, ...]]:
+    if not fields:
+        return _NO_CHILDREN
+    if len(fields) == 1:
+        read_one = operator.attrgetter(fields[0])
+        return lambda node: (read_one(node),)
+    return operator.attrgetter(*fields)
 
 
 _MISSING = object()
@@ -942,11 +1018,20 @@ def _imported_modules_of(statements: list[ast.stmt], checker: Checker) -> frozen
         if statement_type is ast.Import:
             modules.update(alias.name for alias in statement.names)  # type: ignore[attr-defined]
             continue
-        for name in _STATEMENT_BLOCK_FIELDS:
+        names = _block_fields.get(statement_type)
+        if names is None:
+            names = _block_fields[statement_type] = tuple(
+                name for name in _STATEMENT_BLOCK_FIELDS if name in statement_type._fields
+            )
+        for name in names:
             block = getattr(statement, name, None)
             if block.__class__ is list:
                 pending.extend(block)  # type: ignore[arg-type]
     return frozenset(modules)
+
+
+_block_fields: dict[type[ast.AST], tuple[str, ...]] = {}
+"""Per statement type, which of ``_STATEMENT_BLOCK_FIELDS`` it has: most statements have none."""
 
 
 IMPORTED_MODULES: FileFact[frozenset[str]] = FileFact(
@@ -968,6 +1053,7 @@ def _child_fields_of(node_type: type[ast.AST]) -> tuple[str, ...] | None:
         return None
     wanted = tuple(name for kind, name in reversed(declared) if kind.rstrip("*?") not in _LEAF_FIELD_TYPES)
     _CHILD_FIELDS[node_type] = wanted
+    _CHILD_GETTERS[node_type] = _fields_getter(wanted)
     return wanted
 
 
@@ -981,6 +1067,7 @@ def child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
         # The walk takes definitions its own way: keep them out of its table.
         fields = _child_fields_of(node_type)
         _CHILD_FIELDS.pop(node_type, None)
+        _CHILD_GETTERS.pop(node_type, None)
         return fields
     return _child_fields_of(node_type)
 
