@@ -91,10 +91,7 @@ code around it.""",
             return
         reported: set[int] = set()
         calls = dbflow.classified_calls(scope, checker)
-        for loop_type in _LOOP_TYPES:
-            if scope.of(loop_type):
-                break
-        else:
+        if not scope.has_any(_LOOP_TYPES):
             return  # every finding is about a loop of this scope
         classified = {id(call.node) for call in calls}
         for call in calls:
