@@ -69,7 +69,13 @@ def is_django_file(checker: Checker) -> bool:
 
 def is_migration(checker: Checker, scope: Scope) -> bool:
     """One-off code: Django data migrations and Alembic revisions run once, in a transaction."""
-    return _in_migration_folder(checker) or _scope_within(checker, scope, _MIGRATION, _is_migration_function)
+    # Asked by several rules of every scope: the answer is kept with the scope.
+    known = scope.state.get(_MIGRATION_CODE)
+    if known is None:
+        known = scope.state[_MIGRATION_CODE] = _in_migration_folder(checker) or _scope_within(
+            checker, scope, _MIGRATION, _is_migration_function
+        )
+    return known  # type: ignore[return-value]
 
 
 def _is_migration_function(node: ast.AST) -> bool:
@@ -104,6 +110,7 @@ def _within(checker: Checker, node: ast.AST, fact: str, test: Callable[[ast.AST]
 
 _DEFINITION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _MIGRATION = "dbflow.migration"
+_MIGRATION_CODE = "dbflow.migration_code"
 _TEST_CODE = "dbflow.test_code"
 
 
