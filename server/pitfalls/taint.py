@@ -828,8 +828,10 @@ class TaintTracker:
         if isinstance(cached, _ScopeIndex) and cached.node_count == len(scope.nodes):
             return cached
         index = _ScopeIndex(len(scope.nodes))
+        indexed_types = _INDEXED_TYPES
         for node in scope.nodes:
-            self._index_node(node, index)
+            if node.__class__ in indexed_types:
+                self._index_node(node, index)
         scope.state["taint.index"] = index
         return index
 
@@ -934,6 +936,31 @@ class TaintTracker:
                 add(name, []).append(Binding("guard", _end_point(node), node, allowed))
         for name, allowed in _guarded_names(test, self, negated=False):
             add(name, []).append(Binding("guard-body", _end_point(test), node, allowed))
+
+
+_INDEXED_TYPES = frozenset(
+    (
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.For,
+        ast.AsyncFor,
+        ast.withitem,
+        ast.NamedExpr,
+        ast.Call,
+        ast.Import,
+        ast.ImportFrom,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.ExceptHandler,
+        ast.Global,
+        ast.Nonlocal,
+        ast.If,
+        ast.Assert,
+    )
+)
+"""The node types ``TaintTracker._index_node`` learns something from; it skips the others."""
 
 
 # Helpers ------------------------------------------------------------------------------
