@@ -556,27 +556,30 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
             for child in ast.iter_child_nodes(current):
                 parents[id(child)] = current
                 if isinstance(child, ast.stmt):
-                    statements.append((child, function))
+                    statements.append((child, function, True))
                 else:
                     pending.append(child)
 
-    statements: list[tuple[ast.stmt, ast.AST | None]] = []
+    # Each statement with the function it is in, and whether it may spell ``setdefault``:
+    # a statement's lines lie within its parent's, so one whose parent spells none spells none.
+    statements: list[tuple[ast.stmt, ast.AST | None, bool]] = []
     for statement in checker.tree.body:
         parents[id(statement)] = checker.tree
-        statements.append((statement, None))
+        statements.append((statement, None, True))
     while statements:
-        statement, function = statements.pop()
+        statement, function, may_spell = statements.pop()
         if isinstance(statement, ast.Assign):
             for target in statement.targets:
                 if isinstance(target, ast.Subscript) and (last_identifier(target.value) or "") in by_name:
                     found.append((statement, statement.value, function))
                     break
         inner = statement if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-        if setdefault_lines and _spans_any(statement, setdefault_lines):
+        spells = may_spell and bool(setdefault_lines) and _spans_any(statement, setdefault_lines)
+        if spells:
             for child in ast.iter_child_nodes(statement):
                 parents[id(child)] = statement
                 if isinstance(child, ast.stmt):
-                    statements.append((child, inner))
+                    statements.append((child, inner, True))
                 else:
                     scan_expressions(child, inner)
             continue
@@ -584,11 +587,11 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
             for child in getattr(statement, block):
                 parents[id(child)] = statement
                 if isinstance(child, ast.stmt):
-                    statements.append((child, inner))
+                    statements.append((child, inner, False))
                     continue
                 for grandchild in child.body:  # a handler's or a case's statements
                     parents[id(grandchild)] = child
-                    statements.append((grandchild, inner))
+                    statements.append((grandchild, inner, False))
     if not found:
         return
     order = _last_child_first_order(checker.tree, parents)
