@@ -725,8 +725,9 @@ class _Bare:
         self.statements = statements
 
 
-_MARKER_TYPES = frozenset((Scope, _EnterScope, _EnterBlock, _Stub, _Bare))
-"""What the walk's stack holds besides nodes."""
+_SPECIAL_TYPES = frozenset((Scope, _EnterScope, _EnterBlock, _Stub, _Bare, ast.Import, ast.ImportFrom))
+"""What the walk's stack holds besides nodes, and the nodes it binds names from before
+the rules see them."""
 
 
 class Walker:
@@ -816,40 +817,36 @@ class Walker:
         until_time_check = _TIME_CHECK_INTERVAL
         checked = self.checked_units
         dispatch = self.dispatch
-        markers = _MARKER_TYPES
-        import_type, import_from_type = ast.Import, ast.ImportFrom
+        special = _SPECIAL_TYPES
+        import_types = (ast.Import, ast.ImportFrom)
         while stack:
             node = pop()
             node_type = node.__class__
-            if node_type in markers:
-                if node_type is Scope:
-                    self._finish_scope(node)
-                    scope = node.parent
-                    if scope is not None:
+            if node_type in special:
+                if node_type in import_types:
+                    checker._bind_import(scope, node)  # then visited as any other node
+                    if checker._resolved:
+                        checker._resolved.clear()
+                else:
+                    if node_type is Scope:
+                        self._finish_scope(node)
+                        scope = node.parent
+                        if scope is not None:
+                            append_to_scope = scope.nodes.append
+                    elif node_type is _EnterScope:
+                        scope = node.scope
+                        checker.scope = scope
                         append_to_scope = scope.nodes.append
-                elif node_type is _EnterScope:
-                    scope = node.scope
-                    checker.scope = scope
-                    append_to_scope = scope.nodes.append
-                elif node_type is _EnterBlock:
-                    checker.unit = node.unit
-                    dispatch = self.dispatch if checked is None or node.unit in checked else {}
-                elif node_type is _Stub:
-                    append_to_scope(node.node)
-                    _push_outer_fields(stack, node.node)
-                else:  # _Bare
-                    scope.nodes.extend(node.statements)
-                continue
+                    elif node_type is _EnterBlock:
+                        checker.unit = node.unit
+                        dispatch = self.dispatch if checked is None or node.unit in checked else {}
+                    elif node_type is _Stub:
+                        append_to_scope(node.node)
+                        _push_outer_fields(stack, node.node)
+                    else:  # _Bare
+                        scope.nodes.extend(node.statements)
+                    continue
             append_to_scope(node)
-            until_time_check -= 1
-            if not until_time_check:
-                until_time_check = _TIME_CHECK_INTERVAL
-                if deadline is not None and time.perf_counter() > deadline:
-                    raise AnalysisTimeout
-            if node_type is import_type or node_type is import_from_type:
-                checker._bind_import(scope, node)  # type: ignore[arg-type]
-                if checker._resolved:
-                    checker._resolved.clear()
             handlers = dispatch.get(node_type)
             if handlers:
                 for rule in handlers:
@@ -869,6 +866,13 @@ class Walker:
                 getter = child_getters[node_type]
             if getter is _NO_CHILDREN:
                 continue
+            # Counted here, not for leaves: what a leaf costs cannot add up to the budget
+            # without the nodes above it.
+            until_time_check -= 1
+            if not until_time_check:
+                until_time_check = _TIME_CHECK_INTERVAL
+                if deadline is not None and time.perf_counter() > deadline:
+                    raise AnalysisTimeout
             try:
                 values = getter(node)
             except AttributeError:  # a node built without one of its optional fields
