@@ -148,9 +148,14 @@ wait for one refill instead of repeating it; other processes are not coordinated
             len(store.targets) == 1 and isinstance(store.targets[0], ast.Subscript)  # type: ignore[attr-defined]
             for store in scope.of(ast.Assign)
         )
-        timed = any(_is_clock_call(call, checker) for call in calls)  # type: ignore[arg-type]
+        timed = any(
+            _is_clock_call(call, checker)  # type: ignore[arg-type]
+            for call in calls
+            # what _is_clock_call says at once of other method calls, without the call
+            if call.func.__class__ is not ast.Attribute or call.func.attr in _CLOCK_ATTRIBUTES  # type: ignore[attr-defined]
+        )
         if not (memoized or refilled or subscript_stores or timed) or _function_guarded(
-            function, nodes, checker
+            function, calls, checker
         ):
             return
         if memoized:
@@ -369,16 +374,16 @@ def _expiring_memoizer(decorator: ast.expr, checker: Checker) -> bool:
 
 
 def _function_guarded(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+    function: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[ast.AST], checker: Checker
 ) -> bool:
-    """A lock taken, an add/nx lock, or a single-flight or early-refresh helper anywhere in the function."""
+    """A lock taken, an add/nx lock, or a single-flight or early-refresh helper anywhere in the
+    function (``calls``: its calls, in walk order)."""
     for decorator in function.decorator_list:
         text = ast.unparse(decorator).lower()
         if any(word in text for word in SINGLE_FLIGHT_WORDS) or any(word in text for word in LOCK_NAME_WORDS):
             return True
-    for node in nodes:
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls:
+        assert isinstance(node, ast.Call)
         name = called_name(node.func) or ""
         lowered = name.lower()
         if name in LOCK_METHODS or any(word in lowered for word in SINGLE_FLIGHT_WORDS):
