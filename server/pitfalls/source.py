@@ -150,7 +150,13 @@ class SourceFile:
         text = self.text[starts[index] : end]
         return text.rstrip("\r\n") if end != len(self.text) or text.endswith(("\r", "\n")) else text
 
+    @cached_property
+    def _ascii(self) -> bool:
+        return self.text.isascii()
+
     def char_column(self, line_index: int, byte_column: int) -> int:
+        if self._ascii:
+            return byte_column  # every line is ASCII: byte and code point columns agree
         text = self.line(line_index)
         if text.isascii():
             return byte_column
@@ -179,11 +185,13 @@ class SourceFile:
         return Position(line, self.char_column(line, node.end_col_offset or 0))  # type: ignore[attr-defined]
 
     def offset(self, position: Position) -> int:
+        return self._offset(position.line, position.column)
+
+    def _offset(self, line: int, column: int) -> int:
         starts = self.line_starts
-        if position.line >= len(starts):
+        if line >= len(starts):
             return len(self.text)
-        line_start = starts[position.line]
-        return min(line_start + position.column, self._line_end(position.line))
+        return min(starts[line] + column, self._line_end(line))
 
     def _line_end(self, line_index: int) -> int:
         starts = self.line_starts
@@ -202,8 +210,15 @@ class SourceFile:
         return Position(line, offset - self.line_starts[line])
 
     def segment(self, node: ast.AST) -> str:
-        range_ = self.node_range(node)
-        return self.text[self.offset(range_.start) : self.offset(range_.end)]
+        # As ``text_in(node_range(node))``, without building the range: rules ask for many.
+        start_line = node.lineno - 1  # type: ignore[attr-defined]
+        end_line = (node.end_lineno or node.lineno) - 1  # type: ignore[attr-defined]
+        end_byte = node.end_col_offset  # type: ignore[attr-defined]
+        if end_byte is None:
+            end_byte = node.col_offset  # type: ignore[attr-defined]
+        start = self._offset(start_line, self.char_column(start_line, node.col_offset))  # type: ignore[attr-defined]
+        end = self._offset(end_line, self.char_column(end_line, end_byte))
+        return self.text[start:end]
 
     def text_in(self, range_: Range) -> str:
         return self.text[self.offset(range_.start) : self.offset(range_.end)]
