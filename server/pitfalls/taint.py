@@ -28,9 +28,9 @@ from __future__ import annotations
 import ast
 import enum
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pitfalls.astutil import walk
 from pitfalls.engine import parent_of
@@ -280,9 +280,9 @@ class TaintTracker:
     # Expressions --------------------------------------------------------------------
 
     def _compute(self, node: ast.AST) -> Taint:
-        method = getattr(self, "_taint_" + type(node).__name__, None)
+        method = _TAINT_METHODS.get(type(node))
         if method is not None:
-            return method(node)
+            return method(self, node)
         return Taint(Level.UNKNOWN, node)
 
     def _taint_Constant(self, node: ast.Constant) -> Taint:
@@ -937,6 +937,13 @@ class TaintTracker:
         for name, allowed in _guarded_names(test, self, negated=False):
             add(name, []).append(Binding("guard-body", _end_point(test), node, allowed))
 
+
+_TAINT_METHODS: dict[type[ast.AST], Callable[[TaintTracker, Any], Taint]] = {
+    getattr(ast, name.removeprefix("_taint_")): method
+    for name, method in vars(TaintTracker).items()
+    if name.startswith("_taint_")
+}
+"""``TaintTracker._taint_<NodeType>`` by node type: ``_compute`` dispatches on every node it meets."""
 
 _INDEXED_TYPES = frozenset(
     (
