@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from pitfalls.astutil import call_argument, call_keyword, last_names, module_import_edit
+from pitfalls.cachemodel import same_expression
 from pitfalls.engine import Checker, Scope
 from pitfalls.knowledge.taint import (
     ARGV_SINKS,
@@ -651,7 +652,7 @@ def _expression_text(node: ast.expr, checker: Checker) -> str:
         reparsed = ast.parse(text.strip(), mode="eval").body
     except SyntaxError:
         return ast.unparse(node)
-    if ast.dump(reparsed) != ast.dump(node):
+    if not same_expression(reparsed, node):
         return ast.unparse(node)
     return text.strip() if "\n" not in text else ast.unparse(node)
 
