@@ -394,6 +394,8 @@ class FileCaches:
     stored_values_collected: bool = False
     """Whether the containers' ``stored_values`` are filled in (on first need: a pass over the
     file that only the entry kinds need)."""
+    names: set[str] = field(default_factory=set)
+    """The containers' names (the second part of each key): most lookups name none of them."""
 
 
 def file_caches(checker: Checker) -> FileCaches:
@@ -492,6 +494,7 @@ def _note_cache(
             named = expiring or names_a_cache(target)
             annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
             found.containers.setdefault(key, Container(key[1], value, expiring, owner, named, annotation))
+            found.names.add(key[1])
         elif _is_shared_client(value, checker):
             found.shared_clients.add(key[1])
 
@@ -675,6 +678,8 @@ def container_for(node: ast.expr, checker: Checker, context: ast.AST) -> Contain
     expression such as ``_cache`` or ``self._cache`` names."""
     caches = file_caches(checker)
     if isinstance(node, ast.Name):
+        if (0, node.id) not in caches.containers:
+            return None
         if checker.resolve_name(node.id) not in (None, f"builtins.{node.id}"):
             return None
         function = checker.enclosing_function(context)
@@ -682,6 +687,8 @@ def container_for(node: ast.expr, checker: Checker, context: ast.AST) -> Contain
             return None
         return caches.containers.get((0, node.id))
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        if node.attr not in caches.names:
+            return None
         owner = enclosing_class(context, checker)
         if node.value.id not in ("self", "cls"):
             owner = checker.module_classes.get(node.value.id)
