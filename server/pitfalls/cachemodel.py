@@ -396,6 +396,8 @@ class FileCaches:
     file that only the entry kinds need)."""
     names: set[str] = field(default_factory=set)
     """The containers' names (the second part of each key): most lookups name none of them."""
+    any_expiring: bool = False
+    """Whether one of the containers expires its entries (``TTLCache``...)."""
 
 
 def file_caches(checker: Checker) -> FileCaches:
@@ -406,6 +408,14 @@ def file_caches(checker: Checker) -> FileCaches:
     found = _collect_file_caches(checker)
     state["pf_cachemodel"] = found
     return found
+
+
+def known_file_caches(checker: Checker) -> FileCaches | None:
+    """The file's caches if something has asked for them already, without finding them now:
+    found earlier, they could miss module imports the walk binds later (an import in an
+    ``except`` block rebinding a name)."""
+    found = checker.module_scope.state.get("pf_cachemodel")
+    return found if isinstance(found, FileCaches) else None
 
 
 def _container_key(target: ast.expr, owner: ast.ClassDef | None) -> tuple[int, str] | None:
@@ -495,6 +505,7 @@ def _note_cache(
             annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
             found.containers.setdefault(key, Container(key[1], value, expiring, owner, named, annotation))
             found.names.add(key[1])
+            found.any_expiring = found.any_expiring or found.containers[key].expiring
         elif _is_shared_client(value, checker):
             found.shared_clients.add(key[1])
 

@@ -10,10 +10,10 @@ from pitfalls.cachemodel import (
     assignments_in,
     container_for,
     container_values_mutable,
-    file_caches,
     fills_on_miss,
     import_edit,
     is_empty_container,
+    known_file_caches,
     mutable_value,
     own_nodes_of,
     same_expression,
@@ -120,7 +120,8 @@ gets no fix: pick `MappingProxyType` or a copy by hand.""",
                 for statement in returns:
                     self._check_memoized_return(function, memoizer, statement, checker)
             return
-        if not file_caches(checker).containers:
+        caches = known_file_caches(checker)
+        if caches is not None and not caches.containers:
             return  # every cache return names a container of the file
         for statement in returns:
             self._check_cache_return(function, statement, checker)

@@ -14,6 +14,7 @@ from pitfalls.cachemodel import (
     identifier_words,
     import_edit,
     is_shared_cache,
+    known_file_caches,
     last_identifier,
     own_nodes_of,
     parameter_names,
@@ -144,7 +145,9 @@ wait for one refill instead of repeating it; other processes are not coordinated
             isinstance(call.func, ast.Attribute) and call.func.attr in _REFILL_METHODS  # type: ignore[attr-defined]
             for call in calls
         )
-        subscript_stores = any(
+        # Only a store into an expiring container of the file can be reported.
+        caches = known_file_caches(checker)
+        subscript_stores = (caches is None or caches.any_expiring) and any(
             len(store.targets) == 1 and isinstance(store.targets[0], ast.Subscript)  # type: ignore[attr-defined]
             for store in scope.of(ast.Assign)
         )
