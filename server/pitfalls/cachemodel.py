@@ -522,12 +522,15 @@ def _container_kind(value: ast.expr, checker: Checker) -> str | None:
     return None
 
 
+_CACHE_CLIENTS = frozenset(CACHE_CLIENT_CONSTRUCTORS)
+_CACHE_CLIENT_PREFIXES = tuple(item + "." for item in CACHE_CLIENT_CONSTRUCTORS)
+"""A constructor, or anything under it (``redis.Redis.from_url``)."""
+
+
 def _is_shared_client(value: ast.expr, checker: Checker) -> bool:
     while isinstance(value, ast.Call):
         name = checker.qualified_name(value.func, checker.module_scope)
-        if name is not None and any(
-            name == item or name.startswith(item + ".") for item in CACHE_CLIENT_CONSTRUCTORS
-        ):
+        if name is not None and (name in _CACHE_CLIENTS or name.startswith(_CACHE_CLIENT_PREFIXES)):
             return True
         if isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
             value = value.func.value
