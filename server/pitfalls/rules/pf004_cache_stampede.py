@@ -141,22 +141,23 @@ wait for one refill instead of repeating it; other processes are not coordinated
         # looking for a guard first costs more than all four looks.
         calls = scope.of(ast.Call)
         memoized = any(_expiring_memoizer(decorator, checker) for decorator in function.decorator_list)
-        refilled = any(
-            isinstance(call.func, ast.Attribute) and call.func.attr in _REFILL_METHODS  # type: ignore[attr-defined]
-            for call in calls
-        )
         # Only a store into an expiring container of the file can be reported.
         caches = known_file_caches(checker)
         subscript_stores = (caches is None or caches.any_expiring) and any(
             len(store.targets) == 1 and isinstance(store.targets[0], ast.Subscript)  # type: ignore[attr-defined]
             for store in scope.of(ast.Assign)
         )
-        timed = any(
-            _is_clock_call(call, checker)  # type: ignore[arg-type]
-            for call in calls
-            # what _is_clock_call says at once of other method calls, without the call
-            if call.func.__class__ is not ast.Attribute or call.func.attr in _CLOCK_ATTRIBUTES  # type: ignore[attr-defined]
-        )
+        refilled = timed = False
+        for call in calls:  # one pass for both looks
+            func = call.func  # type: ignore[attr-defined]
+            if func.__class__ is ast.Attribute:
+                refilled = refilled or func.attr in _REFILL_METHODS
+                # what _is_clock_call says at once of other method calls, without the call
+                timed = timed or (func.attr in _CLOCK_ATTRIBUTES and _is_clock_call(call, checker))  # type: ignore[arg-type]
+            else:
+                timed = timed or _is_clock_call(call, checker)  # type: ignore[arg-type]
+            if refilled and timed:
+                break
         if not (memoized or refilled or subscript_stores or timed) or _function_guarded(
             function, calls, checker
         ):
