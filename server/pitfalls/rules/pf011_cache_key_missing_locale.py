@@ -358,7 +358,7 @@ def _locale_reason(node: ast.AST, function: Function | None, checker: Checker, d
                 return "derived from the Accept-Language header"
         elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load) and function is not None:
             values = assignments_in(checker, function, inner.id, before=inner)
-            if not values and inner.id not in parameter_names(function) and _reads_entries(inner, node):
+            if not values and _reads_entries(inner, node) and inner.id not in parameter_names(function):
                 values = [
                     statement.value
                     for statement in checker.module_assignments.get(inner.id, [])
