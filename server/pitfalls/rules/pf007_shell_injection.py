@@ -638,8 +638,9 @@ def _render_word(word: list[_Part], checker: Checker) -> str | None:
 
 
 def _string_literal(text: str) -> str:
-    body = repr(text)[1:-1]
-    if repr(text).startswith("'"):
+    quoted = repr(text)
+    body = quoted[1:-1]
+    if quoted.startswith("'"):
         body = body.replace("\\'", "'").replace('"', '\\"')
     return '"' + body + '"'
 
