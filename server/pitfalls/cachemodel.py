@@ -600,15 +600,19 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
                 else:
                     scan_expressions(child, inner)
             continue
+        # Not spelling ``setdefault``, a simple statement other than an assignment holds no
+        # store: it is not visited.
         for block in _STATEMENT_BLOCKS.get(type(statement), ()):
             for child in getattr(statement, block):
                 parents[id(child)] = statement
                 if isinstance(child, ast.stmt):
-                    statements.append((child, inner, False))
+                    if child.__class__ in _STATEMENT_BLOCKS or child.__class__ is ast.Assign:
+                        statements.append((child, inner, False))
                     continue
                 for grandchild in child.body:  # a handler's or a case's statements
                     parents[id(grandchild)] = child
-                    statements.append((grandchild, inner, False))
+                    if grandchild.__class__ in _STATEMENT_BLOCKS or grandchild.__class__ is ast.Assign:
+                        statements.append((grandchild, inner, False))
     if not found:
         return
     order = _last_child_first_order(checker.tree, parents)
