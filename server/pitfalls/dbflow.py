@@ -80,8 +80,11 @@ def is_migration(checker: Checker, scope: Scope) -> bool:
 
 def _is_migration_function(node: ast.AST) -> bool:
     return isinstance(node, FUNCTION_TYPES) and (
-        tuple(argument.arg for argument in node.args.args[:2]) == db.RUNPYTHON_PARAMETERS
+        [argument.arg for argument in node.args.args[:2]] == _RUNPYTHON_PARAMETERS
     )
+
+
+_RUNPYTHON_PARAMETERS = list(db.RUNPYTHON_PARAMETERS)
 
 
 def _scope_within(checker: Checker, scope: Scope, fact: str, test: Callable[[ast.AST], bool]) -> bool:
@@ -652,8 +655,17 @@ def classified_calls(scope: Scope, checker: Checker) -> list[DbCall]:
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
             func = node.func
-            if func.__class__ is ast.Attribute and func.attr not in _CLASSIFIABLE_METHODS:  # type: ignore[attr-defined]
-                continue  # what classify_call returns for them at once, without the call
+            func_type = func.__class__
+            if func_type is ast.Attribute:
+                if func.attr not in _CLASSIFIABLE_METHODS:  # type: ignore[attr-defined]
+                    continue  # what classify_call returns for them at once, without the call
+            elif func_type is ast.Name:
+                # classify_call's only question of a plain name, asked without the call
+                if checker.resolve_name(func.id, scope) in db.DJANGO_COMMIT:  # type: ignore[attr-defined]
+                    cached.append(DbCall(node, COMMIT, "commit", db.CONNECTION, None))
+                continue
+            else:
+                continue  # only names and attributes have a qualified name
             found = classify_call(node, checker, scope)
             if found is not None:
                 cached.append(found)
@@ -896,8 +908,17 @@ def writes_in(scope: Scope, checker: Checker, depth: int = 0, seen: set[int] | N
             callee_scope = scope_for(callee, checker) if callee is not None else None
             if callee_scope is not None and writes_in(callee_scope, checker, depth + 1, seen):
                 found.append(node)
+    blocks: dict[int, bool] = _while_unchanged(scope, "dbflow.transaction_blocks")
     for node in scope.of(ast.With) + scope.of(ast.AsyncWith):
-        if any(transaction_block(item, checker, scope) for item in node.items):  # type: ignore[attr-defined]
+        # Shared with ``enclosing_transaction``; the scopes of called helpers are asked again
+        # for every call of them.
+        is_transaction = blocks.get(id(node))
+        if is_transaction is None:
+            is_transaction = blocks[id(node)] = any(
+                transaction_block(item, checker, scope)
+                for item in node.items  # type: ignore[attr-defined]
+            )
+        if is_transaction:
             found.append(node)
     found.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
     return found
