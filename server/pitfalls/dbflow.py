@@ -90,7 +90,16 @@ _RUNPYTHON_PARAMETERS = list(db.RUNPYTHON_PARAMETERS)
 def _scope_within(checker: Checker, scope: Scope, fact: str, test: Callable[[ast.AST], bool]) -> bool:
     known = scope.state.get(fact)
     if known is None:
-        known = scope.state[fact] = _within(checker, scope.node, fact, test)
+        node = scope.node
+        if isinstance(node, _DEFINITION_TYPES):
+            # A definition is a statement of the body of the scope around it, so that scope's
+            # node is the definition around it (or the module): no walk up the tree. A
+            # lambda's may sit in a definition's decorators or defaults instead.
+            parent = scope.parent
+            known = test(node) or (parent is not None and _scope_within(checker, parent, fact, test))
+        else:
+            known = _within(checker, node, fact, test)
+        scope.state[fact] = known
     return bool(known)
 
 
