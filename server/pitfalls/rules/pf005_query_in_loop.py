@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from pitfalls import dbflow
-from pitfalls.astutil import walk
+from pitfalls.astutil import last_names, walk
 from pitfalls.engine import COMPREHENSION_TYPES, LOOP_TYPES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
@@ -388,9 +388,19 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
             return False
     for statement in body:
         for node in walk(statement):
-            if isinstance(node, ast.Call) and checker.qualified_name(node.func, scope) in db.SLEEP_CALLS:
+            if node.__class__ is not ast.Call:
+                continue
+            func = node.func  # type: ignore[attr-defined]
+            # A method call names a sleep only when its attribute is ``sleep``: only those,
+            # and plain names (imported under any alias), need resolving.
+            if func.__class__ is ast.Attribute and func.attr not in _SLEEP_NAMES:
+                continue
+            if checker.qualified_name(func, scope) in db.SLEEP_CALLS:
                 return False
     return True
+
+
+_SLEEP_NAMES = last_names(db.SLEEP_CALLS)
 
 
 def _iterates_command_arguments(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
