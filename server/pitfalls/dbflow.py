@@ -79,12 +79,13 @@ def is_migration(checker: Checker, scope: Scope) -> bool:
 
 
 def _is_migration_function(node: ast.AST) -> bool:
-    return isinstance(node, FUNCTION_TYPES) and (
-        [argument.arg for argument in node.args.args[:2]] == _RUNPYTHON_PARAMETERS
-    )
+    if not isinstance(node, FUNCTION_TYPES):
+        return False
+    arguments = node.args.args
+    return len(arguments) >= 2 and arguments[0].arg == _APPS and arguments[1].arg == _SCHEMA_EDITOR
 
 
-_RUNPYTHON_PARAMETERS = list(db.RUNPYTHON_PARAMETERS)
+_APPS, _SCHEMA_EDITOR = db.RUNPYTHON_PARAMETERS
 
 
 def _scope_within(checker: Checker, scope: Scope, fact: str, test: Callable[[ast.AST], bool]) -> bool:
