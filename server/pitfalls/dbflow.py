@@ -158,10 +158,19 @@ def receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0)
         return None
     # ``app.get(...)`` decorators and ``conn.execute`` calls resolve the same assignments
     # again and again.
-    answers: dict[tuple[int, int], db.Made | None] = _while_unchanged(scope, "dbflow.kinds")
+    return _kind_in(expr, checker, scope, depth, _while_unchanged(scope, "dbflow.kinds"))
+
+
+def _kind_in(
+    expr: ast.AST, checker: Checker, scope: Scope, depth: int, answers: dict[tuple[int, int], db.Made | None]
+) -> db.Made | None:
+    """``receiver_kind`` with the scope's memo at hand: nothing grows while one answer is
+    worked out, so the steps within the same scope share the memo found at the start."""
+    if depth > _MAX_DEPTH:
+        return None
     key = (id(expr), depth)
     if key not in answers:
-        answers[key] = _receiver_kind(expr, checker, scope, depth)
+        answers[key] = _receiver_kind(expr, checker, scope, depth, answers)
     return answers[key]
 
 
@@ -180,18 +189,20 @@ def _while_unchanged(scope: Scope, name: str) -> dict:
     return memo[1]  # type: ignore[index,no-any-return]
 
 
-def _receiver_kind(expr: ast.AST, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
+def _receiver_kind(
+    expr: ast.AST, checker: Checker, scope: Scope, depth: int, answers: dict[tuple[int, int], db.Made | None]
+) -> db.Made | None:
     if isinstance(expr, ast.Await):
         expr = expr.value
     if isinstance(expr, ast.Call):
-        return made_by_call(expr, checker, scope, depth + 1)
+        return made_by_call(expr, checker, scope, depth + 1, answers)
     qualified = checker.qualified_name(expr, scope) if isinstance(expr, (ast.Name, ast.Attribute)) else None
     if qualified is not None and qualified in db.CONSTRUCTORS:
         return db.CONSTRUCTORS[qualified]
     if isinstance(expr, ast.Subscript):
-        return receiver_kind(expr.value, checker, scope, depth + 1)
+        return _kind_in(expr.value, checker, scope, depth + 1, answers)
     if isinstance(expr, ast.Name):
-        made = _name_kind(expr, checker, scope, depth)
+        made = _name_kind(expr, checker, scope, depth, answers)
         if made is not None:
             return made if made.kind != db.OTHER else None
         return _conventional(expr.id)
@@ -209,7 +220,14 @@ def _conventional(name: str) -> db.Made | None:
     return db.Made(kind) if kind is not None else None
 
 
-def made_by_call(call: ast.Call, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
+def made_by_call(
+    call: ast.Call,
+    checker: Checker,
+    scope: Scope,
+    depth: int,
+    answers: dict[tuple[int, int], db.Made | None] | None = None,
+) -> db.Made | None:
+    """What a call makes; ``answers``: the scope's ``receiver_kind`` memo, when at hand."""
     func = call.func
     qualified = checker.qualified_name(func, scope)
     if qualified is not None:
@@ -232,7 +250,11 @@ def made_by_call(call: ast.Call, checker: Checker, scope: Scope, depth: int) -> 
                 kind = services.get(str(call.args[0].value))
                 if kind is not None:
                     return db.Made(kind)
-        inner = receiver_kind(func.value, checker, scope, depth + 1)
+        inner = (
+            receiver_kind(func.value, checker, scope, depth + 1)
+            if answers is None
+            else _kind_in(func.value, checker, scope, depth + 1, answers)
+        )
         if inner is not None:
             derived = db.DERIVED.get((inner.kind, func.attr))
             if derived is not None:
@@ -251,10 +273,12 @@ def _is_session_factory(name: ast.Name, checker: Checker, scope: Scope, depth: i
     return False
 
 
-def _name_kind(name: ast.Name, checker: Checker, scope: Scope, depth: int) -> db.Made | None:
+def _name_kind(
+    name: ast.Name, checker: Checker, scope: Scope, depth: int, answers: dict[tuple[int, int], db.Made | None]
+) -> db.Made | None:
     with_value = _with_bound_value(name.id, scope)
     if with_value is not None:
-        return receiver_kind(with_value, checker, scope, depth + 1)
+        return _kind_in(with_value, checker, scope, depth + 1, answers)
     binding = checker.name_binding(name, scope)
     if binding is None:
         return None
@@ -262,7 +286,7 @@ def _name_kind(name: ast.Name, checker: Checker, scope: Scope, depth: int) -> db
     if annotation is not None:
         return annotation_kind(annotation, checker, scope)
     for value in values:
-        made = receiver_kind(value, checker, scope, depth + 1)
+        made = _kind_in(value, checker, scope, depth + 1, answers)
         if made is not None:
             return made
     return None
