@@ -257,30 +257,28 @@ class Block:
         return self.real_statements if self.real_statements is not None else self.statements
 
 
-class _LookedUpSet(set):  # type: ignore[type-arg]
-    """A set of the module's names that notes, for the unit being checked, each name asked for."""
+class _LookupNotes:
+    """Notes, for the unit being checked, each module name a check asks its container for."""
 
     def __init__(self, checker: Checker, notes: dict[int, set[str]]) -> None:
         super().__init__()
-        self._checker = weakref.proxy(checker)  # the checker holds this set: no cycle
-        self._notes = notes
-
-    def __contains__(self, name: object) -> bool:
-        self._notes.setdefault(self._checker.unit, set()).add(name)  # type: ignore[arg-type]
-        return super().__contains__(name)
-
-
-class _LookedUpDict(dict):  # type: ignore[type-arg]
-    """A table of the module's definitions that notes, for the unit being checked, each name
-    asked for."""
-
-    def __init__(self, checker: Checker, notes: dict[int, set[str]]) -> None:
-        super().__init__()
-        self._checker = weakref.proxy(checker)  # the checker holds this table: no cycle
+        self._checker = weakref.proxy(checker)  # the checker holds the container: no cycle
         self._notes = notes
 
     def _note(self, name: object) -> None:
         self._notes.setdefault(self._checker.unit, set()).add(name)  # type: ignore[arg-type]
+
+
+class _LookedUpSet(_LookupNotes, set):  # type: ignore[type-arg]
+    """A set of the module's names that notes each name asked for."""
+
+    def __contains__(self, name: object) -> bool:
+        self._note(name)
+        return super().__contains__(name)
+
+
+class _LookedUpDict(_LookupNotes, dict):  # type: ignore[type-arg]
+    """A table of the module's definitions that notes each name asked for."""
 
     def __contains__(self, name: object) -> bool:
         self._note(name)
