@@ -356,29 +356,17 @@ class DocumentAnalyzer:
             block = unit.block_now()
             if unit in full or (module_again and not unit.definition):
                 _bring_up_to_date(unit, whole=True)
-                block.statements, block.stub, block.bare, block.real_statements = (
-                    unit.statements,
-                    False,
-                    False,
-                    None,
-                )
+                _present(block, unit.statements, stub=False, bare=False, real=None)
             elif not unit.definition:
                 # Module-level code no check looks into: present, for the module's names
                 # and for where imports go, but not walked.
                 _bring_up_to_date(unit, whole=True)
-                block.statements, block.stub, block.bare, block.real_statements = (
-                    unit.statements,
-                    True,
-                    True,
-                    None,
-                )
+                _present(block, unit.statements, stub=True, bare=True, real=None)
             elif module_again:  # the module scope's checks see every definition's decorators
                 _bring_up_to_date(unit, whole=False)
-                block.statements = unit.outer_stubs()
-                block.stub, block.bare, block.real_statements = True, False, unit.statements
+                _present(block, unit.outer_stubs(), stub=True, bare=False, real=unit.statements)
             else:
-                block.statements = unit.bare_stubs()
-                block.stub, block.bare, block.real_statements = True, True, unit.statements
+                _present(block, unit.bare_stubs(), stub=True, bare=True, real=unit.statements)
             blocks.append(block)
             body.extend(block.statements)
         tree = ast.Module(body=body, type_ignores=[])
@@ -857,6 +845,13 @@ def _distribute(
             index.note_lookups(unit, asked)
         else:
             unit.lookups = asked
+
+
+def _present(
+    block: Block, statements: list[ast.stmt], *, stub: bool, bare: bool, real: list[ast.stmt] | None
+) -> None:
+    """How this analysis walks the block: in full, or as (bare) stubs of ``real``."""
+    block.statements, block.stub, block.bare, block.real_statements = statements, stub, bare, real
 
 
 def _bring_up_to_date(unit: Unit, whole: bool) -> None:
