@@ -66,7 +66,8 @@ def analysis_error(message: str, range_: Range | None = None) -> Finding:
 
 
 def parse(text: str, filename: str) -> ast.Module:
-    with warnings.catch_warnings(), collector_paused():
+    """Call within ``collector_paused``, held until the tree is freed or frozen."""
+    with warnings.catch_warnings():
         # Invalid escape sequences and similar warnings belong to other tools.
         warnings.simplefilter("ignore")
         return ast.parse(text, filename=filename)
@@ -255,18 +256,17 @@ def run_rules(
     With ``blocks``: check only ``checked_units`` (all when None); work out each of
     ``facts``, taking the values in ``known_facts`` as given, and each part of them that
     ``fact_blocks`` (all blocks when no values are given) contribute, so that every block
-    holds its part for the next analysis."""
+    holds its part for the next analysis. Call within ``collector_paused``, as for ``parse``."""
     checker = Checker(source, tree, filename, blocks, known_facts)
     walker = Walker(rules, checker, started + settings.timeout, checked_units)
     complete = True
     values: dict[str, object] = {}
     try:
-        with collector_paused():
-            walker.run(tree)
-            for fact in facts:
-                values[fact.name] = checker.file_fact(fact)
-                for block in fact_blocks:
-                    checker.block_fact(fact, block)
+        walker.run(tree)
+        for fact in facts:
+            values[fact.name] = checker.file_fact(fact)
+            for block in fact_blocks:
+                checker.block_fact(fact, block)
     except AnalysisTimeout:
         complete = False
         checker.findings.append(analysis_error(_too_long(settings)))
