@@ -121,6 +121,8 @@ class InferenceWorker:
         process, self._process = self._process, None
         if process is None:
             return
+        # Not _reap: a request may be reading stdout in another thread, and closing that
+        # stream would wait for the read, however long a hung worker takes to answer.
         try:
             if process.stdin is not None:
                 process.stdin.close()
