@@ -297,3 +297,30 @@ def change_document(client: LanguageClient, uri: str, version: int, edits: list[
             ],
         )
     )
+
+
+SHOP_BILLING = (
+    "from decimal import Decimal\n"
+    "\n"
+    "from shop.rates import VAT, fx_rate, sku\n"
+    "\n"
+    "\n"
+    "def totals(count):\n"
+    "    return Decimal(VAT), Decimal(fx_rate('USD')), Decimal(sku()), Decimal(count)\n"
+)
+"""A module of package ``shop`` (``write_shop``) whose floats only cross-module inference sees:
+``VAT`` and ``fx_rate`` are floats in ``shop.rates``; ``sku()`` and ``count`` are not."""
+
+
+def write_shop(root: Path) -> Path:
+    """A project at ``root`` with package ``shop`` and its ``rates`` module; returns the package."""
+    package = root / "shop"
+    package.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n", encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "rates.py").write_text(
+        "VAT = 0.2\n\n\ndef fx_rate(currency: str) -> float:\n    return 1.08\n\n\n"
+        "def sku() -> str:\n    return 'A1'\n",
+        encoding="utf-8",
+    )
+    return package

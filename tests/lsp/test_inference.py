@@ -22,6 +22,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from .lsp_support import (
     HARNESS_COMMAND,
+    SHOP_BILLING,
     WAIT_SECONDS,
     Published,
     _make_client,
@@ -32,35 +33,19 @@ from .lsp_support import (
     recorder_of,
     session,
     vscode_capabilities,
+    write_shop,
 )
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="stops and kills processes with POSIX signals"
 )
 
-BILLING = (
-    "from decimal import Decimal\n"
-    "\n"
-    "from shop.rates import VAT, fx_rate, sku\n"
-    "\n"
-    "\n"
-    "def totals(count):\n"
-    "    return Decimal(VAT), Decimal(fx_rate('USD')), Decimal(sku()), Decimal(count)\n"
-)
 NO_DELAY = {"debounce": 0, "inferenceDelay": 0}
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    package = tmp_path / "shop"
-    package.mkdir()
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n", encoding="utf-8")
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "rates.py").write_text(
-        "VAT = 0.2\n\n\ndef fx_rate(currency: str) -> float:\n    return 1.08\n\n\n"
-        "def sku() -> str:\n    return 'A1'\n",
-        encoding="utf-8",
-    )
+    write_shop(tmp_path)
     return tmp_path
 
 
@@ -147,7 +132,7 @@ def stopped(pid: int) -> Iterator[None]:
 async def test_types_are_inferred_in_a_child_process_and_published_again(project: Path) -> None:
     uri = uri_in(project, "billing.py")
     async with session(command=HARNESS_COMMAND, folders=[project], options=NO_DELAY) as client:
-        open_document(client, uri, BILLING)
+        open_document(client, uri, SHOP_BILLING)
         refined = await typed_published(client, uri, 1)
         state = await inference(client)
         hover = await client.text_document_hover_async(
@@ -171,15 +156,15 @@ async def test_types_are_inferred_in_a_child_process_and_published_again(project
 async def test_a_stale_refinement_is_never_published_nor_left_queued(project: Path) -> None:
     warm, uri = uri_in(project, "warm.py"), uri_in(project, "billing.py")
     async with session(command=HARNESS_COMMAND, folders=[project], options=NO_DELAY) as client:
-        open_document(client, warm, BILLING)
+        open_document(client, warm, SHOP_BILLING)
         await typed_published(client, warm, 1)
         state = await inference(client)
         with stopped(state["pid"]):
-            open_document(client, uri, BILLING)
+            open_document(client, uri, SHOP_BILLING)
             await published(client, uri, 1)
             await sent_reaches(client, state["sent"] + 1)  # version 1 is in the frozen worker
             for version in (2, 3, 4):  # each makes the one before stale
-                change(client, uri, version, BILLING + f"# edit {version}\n")
+                change(client, uri, version, SHOP_BILLING + f"# edit {version}\n")
                 await published(client, uri, version)
         final = await typed_published(client, uri, 4)
         await asyncio.sleep(0.5)  # a late publication of an older version would show now
@@ -195,17 +180,17 @@ async def test_a_stale_refinement_is_never_published_nor_left_queued(project: Pa
 async def test_a_killed_inference_process_is_replaced(project: Path) -> None:
     uri = uri_in(project, "billing.py")
     async with session(command=HARNESS_COMMAND, folders=[project], options=NO_DELAY) as client:
-        open_document(client, uri, BILLING)
+        open_document(client, uri, SHOP_BILLING)
         await typed_published(client, uri, 1)
         first = await inference(client)
         os.kill(first["pid"], signal.SIGKILL)  # while idle: found dead by the next request
         await exited(first["pid"])
-        change(client, uri, 2, BILLING + "# after an idle kill\n")
+        change(client, uri, 2, SHOP_BILLING + "# after an idle kill\n")
         await typed_published(client, uri, 2)
         second = await inference(client)
         first_after = process_state(first["pid"])
         with stopped(second["pid"]):  # killed in the middle of a request: it is sent again
-            change(client, uri, 3, BILLING + "# after a busy kill\n")
+            change(client, uri, 3, SHOP_BILLING + "# after a busy kill\n")
             await published(client, uri, 3)
             await sent_reaches(client, second["sent"] + 1)
             os.kill(second["pid"], signal.SIGKILL)
@@ -237,14 +222,14 @@ async def test_the_inference_process_ends_when_the_server_is_killed(project: Pat
                 workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(project)), name="project")],
             )
         )
-        open_document(client, uri, BILLING)
+        open_document(client, uri, SHOP_BILLING)
         await typed_published(client, uri, 1)
         worker = (await inference(client))["pid"]
         server = client._server
         assert server is not None and process_state(worker) is not None
         # Frozen mid-request, so only the closed pipe can tell it the server is gone.
         os.kill(worker, signal.SIGSTOP)
-        change(client, uri, 2, BILLING + "# last edit\n")
+        change(client, uri, 2, SHOP_BILLING + "# last edit\n")
         await published(client, uri, 2)
         server.kill()
         # Woken before the server is waited for: the worker holds the server's stderr.

@@ -10,6 +10,7 @@ from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 
 from .lsp_support import (
+    SHOP_BILLING,
     client_column,
     codes,
     open_document,
@@ -18,6 +19,7 @@ from .lsp_support import (
     pull_capabilities,
     recorder_of,
     session,
+    write_shop,
 )
 from .test_diagnostics import PRICE_LINE, PRICES, SERVICE
 
@@ -127,26 +129,10 @@ async def test_pull_diagnostics_document_and_workspace(tmp_path: Path) -> None:
 
 
 async def test_types_from_other_modules_refine_the_fast_pass(tmp_path: Path) -> None:
-    package = tmp_path / "shop"
-    package.mkdir()
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n", encoding="utf-8")
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "rates.py").write_text(
-        "VAT = 0.2\n\n\ndef fx_rate(currency: str) -> float:\n    return 1.08\n\n\ndef sku() -> str:\n    return 'A1'\n",
-        encoding="utf-8",
-    )
-    billing = (
-        "from decimal import Decimal\n"
-        "\n"
-        "from shop.rates import VAT, fx_rate, sku\n"
-        "\n"
-        "\n"
-        "def totals(count):\n"
-        "    return Decimal(VAT), Decimal(fx_rate('USD')), Decimal(sku()), Decimal(count)\n"
-    )
+    package = write_shop(tmp_path)
     uri = from_fs_path(str(package / "billing.py"))
     async with session(folders=[tmp_path]) as client:
-        open_document(client, uri, billing)
+        open_document(client, uri, SHOP_BILLING)
         refined = await published_when(client, uri, lambda d: len(d) == 2)
         mine = [item for item in recorder_of(client).published if item.uri == uri]
     assert codes(refined.diagnostics) == ["PF002", "PF002"]
