@@ -9,13 +9,11 @@ unanswered and the fast pass's findings stand alone.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from pitfalls.analysis import collector_paused
 from pitfalls.model import Finding, TypeQuestion
 from pitfalls.projects import project_root
 from pitfalls.rules import RULES_BY_CODE
@@ -63,30 +61,13 @@ def answer_questions(
     Questions still open at ``deadline`` (a ``time.perf_counter()`` value) go unanswered."""
     if not questions:
         return []
-    with _collector_paused():
+    # Jedi keeps every module it parsed (parso's cache): the heap grows by hundreds of
+    # thousands of long-lived objects per file, and unpaused, the collections parsing starts
+    # traverse them all again and again, a third of the time spent answering on a large
+    # project. Paused, the first collection after the file traverses them once, and frees
+    # the file's inference state.
+    with collector_paused():
         return _answer(questions, text, path, deadline)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while jedi parses and infers.
-
-    Jedi keeps every module it parsed (parso's cache), so the heap grows by hundreds of
-    thousands of long-lived objects per file, and the collections that parsing starts
-    traverse them all again and again: a third of the time spent answering on a large
-    project. Paused, the objects of one file are traversed once, by the first collection
-    after it, which also frees the file's inference state. Pausing with a zero threshold
-    rather than ``gc.disable()``: parso turns the collector back on after loading each
-    cached module, whatever its state before."""
-    thresholds = gc.get_threshold()
-    if thresholds[0] == 0:
-        yield
-        return
-    gc.set_threshold(0, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _answer(
