@@ -6,6 +6,7 @@ marker must never appear, through the command line or the cache.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -88,3 +89,89 @@ def test_inferred_findings_follow_changes_in_the_other_module(project: Path, tar
     rates.write_text(rates.read_text(encoding="utf-8").replace("VAT = 0.2", "VAT = '0.2'"), encoding="utf-8")
     assert 9 not in rows()
     assert not (project / "MARKER").exists()
+
+
+ASKING_MODULE = """\
+from decimal import Decimal
+
+import pytest
+
+
+def rate_for(code):
+    return 0.2
+
+
+def test_unrelated_one():
+    total = 0
+    for price in (1, 2, 3):
+        total += price
+    assert total == 6
+
+
+class TestPrices:
+    def __init__(self):
+        self.rate = rate_for("EU")
+
+    def test_unrelated_method(self):
+        value = 10
+        assert value
+
+
+def price_of(amount):
+    return Decimal(amount)
+
+
+def test_calls_the_asking_function():
+    assert price_of(1.5)
+
+
+def test_calls_a_caller():
+    test_calls_the_asking_function()
+
+
+@pytest.fixture
+def unused_fixture():
+    @pytest.mark.skip
+    def inner():
+        return 1
+
+    return inner
+"""
+
+
+def test_inference_sees_the_asking_file_without_the_bodies_it_cannot_need() -> None:
+    from pitfalls.inference import text_for_inference
+
+    question_line = ASKING_MODULE.splitlines().index("    return Decimal(amount)") + 1
+    reduced = text_for_inference(ASKING_MODULE, {question_line})
+    original_lines, reduced_lines = ASKING_MODULE.split("\n"), reduced.split("\n")
+
+    assert len(reduced_lines) == len(original_lines)
+    ast.parse(reduced)
+    blanked = [number for number, line in enumerate(original_lines) if line != reduced_lines[number]]
+    blanked_text = "\n".join(original_lines[number] for number in blanked)
+    # Bodies nothing refers to are gone, decorated nested definitions included.
+    assert "total += price" in blanked_text
+    assert "value = 10" in blanked_text
+    assert "def inner():" in blanked_text
+    # What a question, a call or jedi itself can reach stays: the question's function, a
+    # helper called by name, __init__, a caller of the asking function and its caller.
+    for kept in (
+        "    return Decimal(amount)",
+        "    return 0.2",
+        '        self.rate = rate_for("EU")',
+        "    assert price_of(1.5)",
+        "    test_calls_the_asking_function()",
+    ):
+        assert kept in reduced_lines
+    assert reduced_lines[original_lines.index("def test_unrelated_one():") + 1] == "    pass"
+
+
+def test_inference_keeps_a_file_it_cannot_reduce_safely() -> None:
+    from pitfalls.inference import text_for_inference
+
+    lone_carriage_return = "def f():\r    return 1\r\r\ndef g():\n    x = 1\n    return x\n"
+    assert text_for_inference(lone_carriage_return, {1}) == lone_carriage_return
+    assert text_for_inference("def broken(:\n    pass\n", {1}) == "def broken(:\n    pass\n"
+    signature_line = "def f(\n    a,\n): return a\n"
+    assert text_for_inference(signature_line, {99}) == signature_line

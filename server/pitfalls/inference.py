@@ -9,8 +9,11 @@ unanswered and the fast pass's findings stand alone.
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 import time
+from collections import Counter
 from pathlib import Path
 
 from pitfalls.analysis import collector_paused
@@ -24,8 +27,11 @@ logger = logging.getLogger(__name__)
 class JediTypes:
     """Answers type questions about one file with jedi."""
 
-    def __init__(self, text: str, path: Path | None) -> None:
+    def __init__(self, text: str, path: Path | None, question_lines: set[int] | None = None) -> None:
         import jedi
+
+        if question_lines is not None:
+            text = text_for_inference(text, question_lines)
 
         root = project_root(path.resolve()) if path is not None else Path.cwd()
         project = jedi.Project(root, load_unsafe_extensions=False, smart_sys_path=True)
@@ -74,7 +80,7 @@ def _answer(
     questions: list[TypeQuestion], text: str, path: Path | None, deadline: float | None
 ) -> list[Finding]:
     try:
-        oracle = JediTypes(text, path)
+        oracle = JediTypes(text, path, {question.position.line + 1 for question in questions})
     except ImportError:
         return []
     except Exception as error:
@@ -96,3 +102,95 @@ def _answer(
         if finding is not None:
             findings.append(finding)
     return findings
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def text_for_inference(text: str, question_lines: set[int]) -> str:
+    """``text`` with the bodies jedi cannot need blanked out, line numbers unchanged.
+
+    Jedi parses the asking file in full on every run (parso, about 8,000 lines a second):
+    on a large project that is half of all the time inference takes, mostly spent on test
+    modules where the questions sit in a few of hundreds of functions. A body can only
+    matter to an answer if its function is referred to by name (jedi infers a call by
+    running the callee's body; ``__init__`` and other dunders run implicitly) or if it calls
+    a function whose parameters inference may follow back to their callers. So the body of
+    a top-level function or of a method of a top-level class is replaced by ``pass`` when it
+    holds no question, its name appears nowhere else in the file, it is no dunder, it
+    declares no ``global``, and it mentions no function that encloses a question or calls
+    one (or a class holding one), transitively. ``question_lines`` are 1-based.
+    """
+    if "\r" in text.replace("\r\n", ""):
+        return text  # Lone carriage returns end lines for ast but not for the split below.
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return text
+    lines = text.split("\n")
+    units = _prunable_units(tree, lines)
+    if not units:
+        return text
+    name_counts = Counter(_IDENTIFIER.findall(text))
+    # Only top-level definitions and methods are called from elsewhere in the file.
+    askers = {
+        node.name
+        for statement in tree.body
+        for node in (statement, *(statement.body if isinstance(statement, ast.ClassDef) else ()))
+        if isinstance(node, (*_FUNCTIONS, ast.ClassDef))
+        and any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in question_lines)
+    }
+    bodies = [
+        (unit, first, set(_IDENTIFIER.findall("\n".join(lines[first - 1 : unit.end_lineno or unit.lineno]))))
+        for unit, first in units
+    ]
+    # Callers of an asking function, and their callers, keep their bodies: inference may
+    # follow an argument back through their parameters.
+    while callers := [
+        unit.name for unit, _, mentioned in bodies if unit.name not in askers and mentioned & askers
+    ]:
+        askers.update(callers)
+    candidates = [
+        (unit, first, mentioned)
+        for unit, first, mentioned in bodies
+        if unit.name not in askers
+        and name_counts[unit.name] == 1
+        and not unit.name.startswith("__")
+        and "global" not in mentioned
+        and not any(first <= line <= (unit.end_lineno or unit.lineno) for line in question_lines)
+    ]
+    if not candidates:
+        return text
+    for unit, first, _ in candidates:
+        line = lines[first - 1]
+        lines[first - 1] = line[: len(line) - len(line.lstrip())] + "pass"
+        for number in range(first, unit.end_lineno or unit.lineno):
+            lines[number] = ""
+    reduced = "\n".join(lines)
+    try:
+        ast.parse(reduced)
+    except (SyntaxError, ValueError):
+        return text
+    return reduced
+
+
+def _prunable_units(tree: ast.Module, lines: list[str]) -> list[tuple[_Function, int]]:
+    """Top-level functions and methods of top-level classes, with the line where the body
+    starts when nothing but indentation comes before it there."""
+    units = []
+    for statement in tree.body:
+        members = statement.body if isinstance(statement, ast.ClassDef) else [statement]
+        for member in members:
+            if isinstance(member, _FUNCTIONS):
+                first = member.body[0]
+                decorators = getattr(first, "decorator_list", None)
+                line, column = (
+                    (decorators[0].lineno, decorators[0].col_offset - 1)
+                    if decorators
+                    else (first.lineno, first.col_offset)
+                )
+                if line > member.lineno and not lines[line - 1][:column].strip():
+                    units.append((member, line))
+    return units
