@@ -30,6 +30,11 @@ class JediTypes:
     def __init__(self, text: str, path: Path | None, question_lines: set[int] | None = None) -> None:
         import jedi
 
+        # Following an unannotated parameter back to its callers in other modules means
+        # reading every project file that mentions the function's name: a third of all the
+        # time inference took on a 4,000-file project, and it changed none of its answers
+        # there or on the standard library. Callers in the same module are still followed.
+        jedi.settings.dynamic_params_for_other_modules = False
         if question_lines is not None:
             text = text_for_inference(text, question_lines)
 
