@@ -149,17 +149,17 @@ def tree_run(name: str, root: Path, files: list[Path]) -> TreeRow:
             unparsable += 1
             continue
         gc.disable()
-        started = time.process_time()
         try:
+            started = time.process_time()
             ast.parse(text)
+            parsed = time.process_time()
+            result = analyze_source(text, path=path, settings=every_rule)
+            analysed = time.process_time()
         except (SyntaxError, ValueError):
-            gc.enable()
             unparsable += 1
             continue
-        parsed = time.process_time()
-        result = analyze_source(text, path=path, settings=every_rule)
-        analysed = time.process_time()
-        gc.enable()
+        finally:
+            gc.enable()
         parse_seconds += parsed - started
         analysis_seconds += analysed - parsed
         lines += text.count("\n")

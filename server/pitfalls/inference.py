@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from pitfalls.analysis import collector_paused
+from pitfalls.engine import FUNCTION_TYPES
 from pitfalls.model import Finding, TypeQuestion
 from pitfalls.projects import project_root
 from pitfalls.rules import RULES_BY_CODE
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 class JediTypes:
     """Answers type questions about one file with jedi."""
 
-    def __init__(self, text: str, path: Path | None, question_lines: set[int] | None = None) -> None:
+    def __init__(self, text: str, path: Path | None, question_lines: set[int]) -> None:
         import jedi
 
         # Following an unannotated parameter back to its callers in other modules means
@@ -35,8 +36,7 @@ class JediTypes:
         # time inference took on a 4,000-file project, and it changed none of its answers
         # there or on the standard library. Callers in the same module are still followed.
         jedi.settings.dynamic_params_for_other_modules = False
-        if question_lines is not None:
-            text = text_for_inference(text, question_lines)
+        text = text_for_inference(text, question_lines)
 
         root = project_root(path.resolve()) if path is not None else Path.cwd()
         project = jedi.Project(root, load_unsafe_extensions=False, smart_sys_path=True)
@@ -110,7 +110,6 @@ def _answer(
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -144,34 +143,34 @@ def text_for_inference(text: str, question_lines: set[int]) -> str:
         node.name
         for statement in tree.body
         for node in (statement, *(statement.body if isinstance(statement, ast.ClassDef) else ()))
-        if isinstance(node, (*_FUNCTIONS, ast.ClassDef))
+        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef))
         and any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in question_lines)
     }
     bodies = [
-        (unit, first, set(_IDENTIFIER.findall("\n".join(lines[first - 1 : unit.end_lineno or unit.lineno]))))
-        for unit, first in units
+        (unit, first, last, set(_IDENTIFIER.findall("\n".join(lines[first - 1 : last]))))
+        for unit, first, last in units
     ]
     # Callers of an asking function, and their callers, keep their bodies: inference may
     # follow an argument back through their parameters.
     while callers := [
-        unit.name for unit, _, mentioned in bodies if unit.name not in askers and mentioned & askers
+        unit.name for unit, _, _, mentioned in bodies if unit.name not in askers and mentioned & askers
     ]:
         askers.update(callers)
+    # A unit holding a question is among the askers: only units without one are blanked.
     candidates = [
-        (unit, first, mentioned)
-        for unit, first, mentioned in bodies
+        (first, last)
+        for unit, first, last, mentioned in bodies
         if unit.name not in askers
         and name_counts[unit.name] == 1
         and not unit.name.startswith("__")
         and "global" not in mentioned
-        and not any(first <= line <= (unit.end_lineno or unit.lineno) for line in question_lines)
     ]
     if not candidates:
         return text
-    for unit, first, _ in candidates:
+    for first, last in candidates:
         line = lines[first - 1]
         lines[first - 1] = line[: len(line) - len(line.lstrip())] + "pass"
-        for number in range(first, unit.end_lineno or unit.lineno):
+        for number in range(first, last):
             lines[number] = ""
     reduced = "\n".join(lines)
     try:
@@ -181,14 +180,14 @@ def text_for_inference(text: str, question_lines: set[int]) -> str:
     return reduced
 
 
-def _prunable_units(tree: ast.Module, lines: list[str]) -> list[tuple[_Function, int]]:
-    """Top-level functions and methods of top-level classes, with the line where the body
-    starts when nothing but indentation comes before it there."""
+def _prunable_units(tree: ast.Module, lines: list[str]) -> list[tuple[_Function, int, int]]:
+    """Top-level functions and methods of top-level classes, with the first and last lines
+    of the body, when nothing but indentation comes before it on its first line."""
     units = []
     for statement in tree.body:
         members = statement.body if isinstance(statement, ast.ClassDef) else [statement]
         for member in members:
-            if isinstance(member, _FUNCTIONS):
+            if isinstance(member, FUNCTION_TYPES):
                 first = member.body[0]
                 decorators = getattr(first, "decorator_list", None)
                 line, column = (
@@ -197,5 +196,5 @@ def _prunable_units(tree: ast.Module, lines: list[str]) -> list[tuple[_Function,
                     else (first.lineno, first.col_offset)
                 )
                 if line > member.lineno and not lines[line - 1][:column].strip():
-                    units.append((member, line))
+                    units.append((member, line, member.end_lineno or member.lineno))
     return units
