@@ -164,7 +164,10 @@ def test_inference_sees_the_asking_file_without_the_bodies_it_cannot_need() -> N
         "    test_calls_the_asking_function()",
     ):
         assert kept in reduced_lines
-    assert reduced_lines[original_lines.index("def test_unrelated_one():") + 1] == "    pass"
+    # Decorators and signatures go with their bodies; a class keeps a body.
+    assert "@pytest.fixture" in blanked_text
+    assert reduced_lines[original_lines.index("def test_unrelated_one():")] == "pass"
+    assert reduced_lines[original_lines.index("    def test_unrelated_method(self):")] == "    pass"
 
 
 def test_inference_keeps_a_file_it_cannot_reduce_safely() -> None:
@@ -173,5 +176,6 @@ def test_inference_keeps_a_file_it_cannot_reduce_safely() -> None:
     lone_carriage_return = "def f():\r    return 1\r\r\ndef g():\n    x = 1\n    return x\n"
     assert text_for_inference(lone_carriage_return, {1}) == lone_carriage_return
     assert text_for_inference("def broken(:\n    pass\n", {1}) == "def broken(:\n    pass\n"
-    signature_line = "def f(\n    a,\n): return a\n"
-    assert text_for_inference(signature_line, {99}) == signature_line
+    referred_to = "def f(\n    a,\n): return a\n\n\nVALUE = f(1)\n"
+    assert text_for_inference(referred_to, {99}) == referred_to
+

@@ -114,18 +114,19 @@ _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def text_for_inference(text: str, question_lines: set[int]) -> str:
-    """``text`` with the bodies jedi cannot need blanked out, line numbers unchanged.
+    """``text`` with the definitions jedi cannot need blanked out, line numbers unchanged.
 
     Jedi parses the asking file in full on every run (parso, about 8,000 lines a second):
     on a large project that is half of all the time inference takes, mostly spent on test
-    modules where the questions sit in a few of hundreds of functions. A body can only
+    modules where the questions sit in a few of hundreds of functions. A definition can only
     matter to an answer if its function is referred to by name (jedi infers a call by
     running the callee's body; ``__init__`` and other dunders run implicitly) or if it calls
-    a function whose parameters inference may follow back to their callers. So the body of
-    a top-level function or of a method of a top-level class is replaced by ``pass`` when it
-    holds no question, its name appears nowhere else in the file, it is no dunder, it
-    declares no ``global``, and it mentions no function that encloses a question or calls
-    one (or a class holding one), transitively. ``question_lines`` are 1-based.
+    a function whose parameters inference may follow back to their callers. So a top-level
+    function or a method of a top-level class, decorators and signature included, is
+    replaced by ``pass`` when it holds no question, its name appears nowhere else in the
+    file, it is no dunder, it declares no ``global``, and it mentions no function that
+    encloses a question or calls one (or a class holding one), transitively.
+    ``question_lines`` are 1-based.
     """
     if "\r" in text.replace("\r\n", ""):
         return text  # Lone carriage returns end lines for ast but not for the split below.
@@ -134,7 +135,7 @@ def text_for_inference(text: str, question_lines: set[int]) -> str:
     except (SyntaxError, ValueError):
         return text
     lines = text.split("\n")
-    units = _prunable_units(tree, lines)
+    units = _prunable_units(tree)
     if not units:
         return text
     name_counts = Counter(_IDENTIFIER.findall(text))
@@ -168,6 +169,8 @@ def text_for_inference(text: str, question_lines: set[int]) -> str:
     if not candidates:
         return text
     for first, last in candidates:
+        # A definition starts its line and ends one; `pass` keeps a class body that held
+        # only blanked methods a body.
         line = lines[first - 1]
         lines[first - 1] = line[: len(line) - len(line.lstrip())] + "pass"
         for number in range(first, last):
@@ -180,21 +183,14 @@ def text_for_inference(text: str, question_lines: set[int]) -> str:
     return reduced
 
 
-def _prunable_units(tree: ast.Module, lines: list[str]) -> list[tuple[_Function, int, int]]:
-    """Top-level functions and methods of top-level classes, with the first and last lines
-    of the body, when nothing but indentation comes before it on its first line."""
+def _prunable_units(tree: ast.Module) -> list[tuple[_Function, int, int]]:
+    """Top-level functions and methods of top-level classes, with their first line (that of
+    the first decorator) and their last."""
     units = []
     for statement in tree.body:
         members = statement.body if isinstance(statement, ast.ClassDef) else [statement]
         for member in members:
             if isinstance(member, FUNCTION_TYPES):
-                first = member.body[0]
-                decorators = getattr(first, "decorator_list", None)
-                line, column = (
-                    (decorators[0].lineno, decorators[0].col_offset - 1)
-                    if decorators
-                    else (first.lineno, first.col_offset)
-                )
-                if line > member.lineno and not lines[line - 1][:column].strip():
-                    units.append((member, line, member.end_lineno or member.lineno))
+                first = member.decorator_list[0].lineno if member.decorator_list else member.lineno
+                units.append((member, first, member.end_lineno or member.lineno))
     return units
