@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from pitfalls.analysis import analyze_source
+
 MARKER_CODE = "import pathlib\npathlib.Path({marker!r}).write_text('imported')\n"
 
 
@@ -179,3 +181,36 @@ def test_inference_keeps_a_file_it_cannot_reduce_safely() -> None:
     referred_to = "def f(\n    a,\n): return a\n\n\nVALUE = f(1)\n"
     assert text_for_inference(referred_to, {99}) == referred_to
 
+
+PARAMETRIZED_TEST = """\
+from decimal import Decimal
+
+import pytest
+from pytest import mark
+
+
+@pytest.mark.parametrize("amount, expected", [(10, "10"), (20, "20")])
+def test_listed_values(amount, expected, price_fixture):
+    assert Decimal(amount) == Decimal(expected)
+    assert Decimal(amount / 2)
+    assert Decimal(price_fixture)
+
+
+@mark.parametrize(argnames=("row",), argvalues=[({"amount": 1},)])
+class TestRows:
+    def test_item(self, row):
+        assert Decimal(row["amount"])
+
+    def test_rebound(self, row):
+        row = load(row)
+        assert Decimal(row)
+"""
+
+
+def test_parameters_filled_by_parametrize_are_not_asked_about() -> None:
+    """Jedi cannot see parametrized values and searches every fixture module for nothing;
+    the question goes only where an answer is possible (a fixture, a rebound name)."""
+    result = analyze_source(PARAMETRIZED_TEST, path="test_prices.py")
+
+    asked = sorted(question.payload["argument"] for question in result.type_questions)
+    assert asked == ["price_fixture", "row"]

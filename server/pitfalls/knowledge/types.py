@@ -79,3 +79,6 @@ INT_RETURNING_CALLS: frozenset[str] = frozenset(
 )
 PLAIN_NUMBER_TYPE_NAMES: frozenset[str] = FLOAT_TYPE_NAMES | {"builtins.int"}
 """Types whose true division yields a float (unlike Decimal / int)."""
+
+PARAMETRIZE_DECORATORS: frozenset[str] = frozenset({"pytest.mark.parametrize", "_pytest.mark.parametrize"})
+"""Decorators that hand a test its parameters' values; inference sees none of them."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from pitfalls.astutil import call_argument, last_names
-from pitfalls.engine import Checker
+from pitfalls.engine import FUNCTION_TYPES, Checker
 from pitfalls.knowledge.types import (
     DECIMAL_CONSTRUCTORS,
     DECIMAL_FROM_FLOAT,
@@ -18,6 +18,7 @@ from pitfalls.knowledge.types import (
     INT_RETURNING_CALLS,
     NON_FINITE_FLOAT_STRINGS,
     NOT_FLOAT_CALLS,
+    PARAMETRIZE_DECORATORS,
     PLAIN_NUMBER_TYPE_NAMES,
 )
 from pitfalls.model import Applicability, Edit, Finding, Fix, Range, Severity, TypeQuestion
@@ -99,10 +100,15 @@ is usually what was meant but is a different number than before.""",
             reason = "a value passed to `Decimal.from_float`"
         if reason is None:
             if undecided and isinstance(undecided[0], _INFERABLE):
-                payload = self._payload(node, argument, from_float, checker)
-                payload["accept"] = "number"
-                checker.ask_type(self, undecided[0], payload)
-            elif isinstance(argument, _INFERABLE) and not _known_not_float(argument, checker):
+                if not _from_parametrize(undecided[0], checker):
+                    payload = self._payload(node, argument, from_float, checker)
+                    payload["accept"] = "number"
+                    checker.ask_type(self, undecided[0], payload)
+            elif (
+                isinstance(argument, _INFERABLE)
+                and not _known_not_float(argument, checker)
+                and not _from_parametrize(argument, checker)
+            ):
                 checker.ask_type(self, argument, self._payload(node, argument, from_float, checker))
             return
         message = (
@@ -140,8 +146,10 @@ is usually what was meant but is a different number than before.""",
             name for name in type_names if name != "builtins.NoneType" and not name.startswith("_typeshed.")
         }
         if payload.get("accept") == "number":
-            # A true division is a float unless inference shows an operand that keeps it exact.
-            if not concrete <= PLAIN_NUMBER_TYPE_NAMES:
+            # A true division is a float when inference shows its other operand is a plain
+            # number too. Unknown is no evidence: in money code it is most often a Decimal
+            # (a model field, `Money.amount`) and the division exact.
+            if not concrete or not concrete <= PLAIN_NUMBER_TYPE_NAMES:
                 return None
         elif not concrete or not concrete <= FLOAT_TYPE_NAMES:
             return None
@@ -194,6 +202,50 @@ def _known_not_float(node: ast.expr, checker: Checker) -> bool:
         # float(...) was judged by the fast pass already (float("inf") is exact).
         return name in NOT_FLOAT_CALLS or name in DECIMAL_CONSTRUCTORS or name == "builtins.float"
     return False
+
+
+def _from_parametrize(expression: ast.expr, checker: Checker) -> bool:
+    """Whether ``expression`` is, or is an attribute or item of, a parameter that
+    ``pytest.mark.parametrize`` fills in. Inference cannot see those values (jedi looks for
+    a fixture of that name, across every conftest and plugin, and finds none), so asking it
+    only costs time."""
+    root = expression
+    while isinstance(root, (ast.Attribute, ast.Subscript)):
+        root = root.value
+    scope = checker.scope
+    if not isinstance(root, ast.Name) or not isinstance(scope.node, FUNCTION_TYPES):
+        return False
+    assignments, bound_otherwise = scope.binding_index()
+    if root.id in assignments or root.id in bound_otherwise:
+        return False
+    arguments = scope.node.args
+    if not any(
+        argument.arg == root.id and argument.annotation is None
+        for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+    ):
+        return False
+    decorators = list(scope.node.decorator_list)
+    if scope.parent is not None and isinstance(scope.parent.node, ast.ClassDef):
+        decorators += scope.parent.node.decorator_list
+    return any(root.id in _parametrized_names(decorator, checker) for decorator in decorators)
+
+
+def _parametrized_names(decorator: ast.expr, checker: Checker) -> set[str]:
+    if (
+        not isinstance(decorator, ast.Call)
+        or checker.qualified_name(decorator.func) not in PARAMETRIZE_DECORATORS
+    ):
+        return set()
+    names = call_argument(decorator, 0, "argnames")
+    if isinstance(names, ast.Constant) and isinstance(names.value, str):
+        return {name.strip() for name in names.value.split(",")}
+    if isinstance(names, (ast.Tuple, ast.List)):
+        return {
+            element.value
+            for element in names.elts
+            if isinstance(element, ast.Constant) and isinstance(element.value, str)
+        }
+    return set()
 
 
 def _range_list(range_: Range) -> list[int]:
