@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pitfalls.config import DEFAULT_EXCLUDE, Settings, _ExcludePatterns, _glob_match
-from pitfalls.discovery import discover
+from pitfalls.discovery import _Ignore, _load_gitignore, discover
 
 PARTS = st.sampled_from(["src", "app", "build", "tests", "a.py", "b_test.py", ".venv", "x", ".", ""])
 PATTERNS = st.sampled_from(
@@ -39,6 +40,65 @@ def test_default_excludes_leave_ordinary_paths_alone() -> None:
     patterns = _ExcludePatterns(DEFAULT_EXCLUDE)
     assert not patterns.excludes("src/app/models.py")
     assert patterns.excludes("src/.venv/lib/site.py") and patterns.excludes("build/lib/x.py")
+
+
+GITIGNORE_LINES = st.sampled_from(
+    [
+        "*.pyc",
+        "!keep.pyc",
+        "build/",
+        "/top",
+        "a/**/b",
+        "**/gen",
+        "docs/*.py",
+        "!docs/",
+        "[ab]*.py",
+        "\\#x",
+        "*",
+        "!*.py",
+        "src/",
+        "# a comment",
+        "",
+        "   ",
+        "x?",
+        "**",
+    ]
+)
+GITIGNORE_PARTS = st.sampled_from(
+    ["a", "b", "src", "build", "docs", "gen", "top", "keep.pyc", "m.py", "#x", "xy"]
+)
+
+
+@given(
+    st.lists(GITIGNORE_LINES, max_size=6), st.lists(GITIGNORE_PARTS, min_size=1, max_size=4), st.booleans()
+)
+def test_a_gitignore_decides_as_pathspec_does(lines: list[str], parts: list[str], is_dir: bool) -> None:
+    """The one-regex shortcut for paths no pattern is about changes no decision."""
+    import pathspec
+
+    relative = "/".join(parts) + ("/" if is_dir else "")
+    loaded = _gitignore_of(lines)
+    assert loaded.any_pattern is not None
+    assert loaded.decides(relative) == pathspec.GitIgnoreSpec.from_lines(lines).check_file(relative).include
+
+
+def _gitignore_of(lines: list[str]) -> _Ignore:
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / ".gitignore").write_text("\n".join(lines), encoding="utf-8")
+        loaded = _load_gitignore(Path(scratch))
+    assert loaded is not None
+    return loaded
+
+
+def test_a_line_that_is_no_pattern_leaves_the_others_working(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".gitignore").write_text("!\ngenerated.py\n", encoding="utf-8")
+    for name in ("generated.py", "module.py"):
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    settings = Settings(enabled=frozenset(), root=tmp_path)
+
+    found = [path.name for path in discover([tmp_path], lambda _: settings)]
+    assert found == ["module.py"]
 
 
 def test_the_deepest_gitignore_decides(tmp_path: Path) -> None:

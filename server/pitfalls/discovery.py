@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,16 @@ PYTHON_SUFFIXES = (".py", ".pyw")
 class _Ignore:
     base: Path
     spec: pathspec.PathSpec
+    any_pattern: re.Pattern[str] | None
+    """Matches every path some pattern of ``spec`` decides about (None: no such shortcut)."""
+
+    def decides(self, relative: str) -> bool | None:
+        """Whether ``relative`` is ignored, or None when no pattern is about it."""
+        # Most paths match no pattern: one regex says so at once, where pathspec tries each
+        # pattern in turn (a third of a warm run over a large project went there).
+        if self.any_pattern is not None and self.any_pattern.match(relative) is None:
+            return None
+        return self.spec.check_file(relative).include
 
 
 def _load_gitignore(directory: Path) -> _Ignore | None:
@@ -32,7 +43,60 @@ def _load_gitignore(directory: Path) -> _Ignore | None:
     # Imported here: a tree without a .gitignore, or a run with --no-gitignore, never needs it.
     import pathspec
 
-    return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:  # a line git would not read as a pattern, such as a lone "!"
+        spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _is_pattern(line)])
+    return _Ignore(directory, spec, _any_pattern(spec))
+
+
+def _is_pattern(line: str) -> bool:
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
+
+
+_DIRECTORY_MARK_GROUP = "(?P<ps_d>"
+_IN_ANY_DIRECTORY = "^(?:.+/)?"
+
+
+def _any_pattern(spec: pathspec.PathSpec) -> re.Pattern[str] | None:
+    """One regex, used with ``match``, for "some pattern matches" (pathspec ``search``es
+    with each): the patterns' own, without the named group pathspec uses to rank directory
+    matches (two groups cannot share its name). None when a pattern does not have the
+    shape this relies on."""
+    alternatives: list[str] = []
+    in_any_directory: list[str] = []
+    for pattern in spec.patterns:
+        regex = getattr(pattern, "regex", None)
+        if getattr(pattern, "include", None) is None or regex is None:
+            continue  # a no-op line (blank, comment): pathspec skips it too
+        source = regex.pattern
+        if not isinstance(source, str) or regex.flags & ~re.UNICODE:
+            return None
+        source = source.replace(_DIRECTORY_MARK_GROUP, "(?:")
+        if "(?P" in source:
+            return None
+        if source.startswith(_IN_ANY_DIRECTORY):
+            in_any_directory.append(f"(?:{source[len(_IN_ANY_DIRECTORY) :]})")
+        elif source.startswith("^"):
+            alternatives.append(f"(?:{source})")
+        else:  # a search finds a match starting anywhere; a match from the start skips ahead
+            alternatives.append(f"(?s:.*?)(?:{source})")
+    if in_any_directory:
+        # Most patterns are names that may sit in any directory: trying the directories once
+        # for all of them, not once per pattern, is most of the saving.
+        alternatives.append(f"{_IN_ANY_DIRECTORY}(?:{'|'.join(in_any_directory)})")
+    if not alternatives:
+        return re.compile("(?!)")  # nothing to match
+    try:
+        return re.compile("|".join(alternatives))
+    except re.error:
+        return None
 
 
 def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:
@@ -45,7 +109,7 @@ def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:
         if is_dir:
             relative += "/"
         # Later (deeper) files override earlier ones, as git does.
-        outcome = ignore.spec.check_file(relative).include
+        outcome = ignore.decides(relative)
         if outcome is not None:
             result = outcome
     return result
@@ -54,18 +118,18 @@ def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:
 def _ignored_in(directory: Path, ignores: list[_Ignore]) -> Callable[[str, bool], bool]:
     """``_ignored`` for the entries of ``directory`` by name, each ``.gitignore``'s relative
     path to the directory worked out once."""
-    levels: list[tuple[str, pathspec.PathSpec]] = []
+    levels: list[tuple[str, _Ignore]] = []
     for ignore in reversed(ignores):  # the deepest file that decides wins, as git does
         try:
             relative = directory.relative_to(ignore.base).as_posix()
         except ValueError:
             continue
-        levels.append(("" if relative == "." else f"{relative}/", ignore.spec))
+        levels.append(("" if relative == "." else f"{relative}/", ignore))
 
     def ignored(name: str, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        for prefix, spec in levels:
-            outcome = spec.check_file(f"{prefix}{name}{suffix}").include
+        for prefix, ignore in levels:
+            outcome = ignore.decides(f"{prefix}{name}{suffix}")
             if outcome is not None:
                 return outcome
         return False
