@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from decimal import Decimal
 from typing import ClassVar
 
 from pitfalls.astutil import call_argument, last_names
@@ -42,7 +43,8 @@ Finds `Decimal(...)` and `Decimal.from_float(...)` (however `Decimal` is importe
 argument is a float: a float literal, `float(...)`, a true division `/`, arithmetic
 with a float, a name annotated or assigned as a float, or a call known to return one
 (`time.time()`, `math.sqrt()`, `timedelta.total_seconds()`). Arguments whose type is
-unknown are left alone.""",
+unknown are left alone. A literal binary holds exactly (`2.0`, `0.25`) is reported too,
+with a message that says it is exact: it drifts as soon as someone edits it to `2.1`.""",
         why_it_bites="""\
 `0.1` cannot be stored exactly in binary floating point. `Decimal(0.1)` faithfully copies
 the float's error: `Decimal('0.1000000000000000055511151231257827021181583404541015625')`.
@@ -111,10 +113,18 @@ is usually what was meant but is a different number than before.""",
             ):
                 checker.ask_type(self, argument, self._payload(node, argument, from_float, checker))
             return
-        message = (
-            f"`Decimal` built from {reason}: it keeps the float's binary rounding error, "
-            "so money totals drift by cents; build it from a string"
-        )
+        if _exact_float_literal(argument, checker):
+            # Saying this one drifts would be false, and users would learn to ignore the rule.
+            message = (
+                f"`Decimal` built from {reason}: this value happens to be exact in binary, but "
+                "most are not (0.1 is not), so the literal is one edit away from rounding "
+                "error; build it from a string"
+            )
+        else:
+            message = (
+                f"`Decimal` built from {reason}: it keeps the float's binary rounding error, "
+                "so money totals drift by cents; build it from a string"
+            )
         checker.report(self, node, message, fix=self._fix(node, argument, from_float, checker))
 
     @staticmethod
@@ -269,6 +279,20 @@ def _float_literal_text(node: ast.expr, checker: Checker) -> str | None:
             return None
         return sign + text
     return None
+
+
+def _exact_float_literal(node: ast.expr, checker: Checker) -> bool:
+    """A float literal, maybe signed, whose value is exactly what its digits say (``2.0``,
+    ``0.25``), so ``Decimal`` of it equals ``Decimal`` of its text."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if not isinstance(node, ast.Constant) or type(node.value) is not float:
+        return False
+    text = checker.source.segment(node)
+    try:
+        return text is not None and Decimal(node.value) == Decimal(text.replace("_", ""))
+    except ArithmeticError:  # digits Decimal cannot read
+        return False
 
 
 def float_reason(
