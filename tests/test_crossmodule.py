@@ -93,6 +93,37 @@ def test_inferred_findings_follow_changes_in_the_other_module(project: Path, tar
     assert not (project / "MARKER").exists()
 
 
+def test_a_file_checked_earlier_in_the_same_worker_is_read_whole(tmp_path: Path) -> None:
+    # pricing.py asks a question of its own, so inference reads a pruned copy of it, without
+    # the body of the helper nothing in it calls; the importer must still see that body.
+    package = tmp_path / "shop"
+    package.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n", encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "pricing.py").write_text(
+        "from decimal import Decimal\n\nfrom shop.other import unknown\n\n\n"
+        "def default_rate():\n    return 0.1\n\n\n"
+        "def total(amount):\n    return Decimal(unknown(amount))\n",
+        encoding="utf-8",
+    )
+    (package / "other.py").write_text("def unknown(value):\n    return value\n", encoding="utf-8")
+    (package / "fees.py").write_text(
+        "from decimal import Decimal\n\nfrom shop.pricing import default_rate\n\n\n"
+        "def fee():\n    return Decimal(default_rate())\n",
+        encoding="utf-8",
+    )
+    options = ["--no-cache", "--jobs", "1", "--output-format", "json"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pitfalls", "check", *options, "shop/pricing.py", "shop/fees.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    items = json.loads(result.stdout)
+    assert [(Path(item["filename"]).name, item["location"]["row"]) for item in items] == [("fees.py", 7)]
+
+
 ASKING_MODULE = """\
 from decimal import Decimal
 

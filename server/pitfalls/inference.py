@@ -40,12 +40,22 @@ class JediTypes:
 
         root = project_root(path.resolve()) if path is not None else Path.cwd()
         project = jedi.Project(root, load_unsafe_extensions=False, smart_sys_path=True)
+        self._path = str(path) if path is not None else None
         self._script = jedi.Script(
-            text,
-            path=str(path) if path is not None else None,
-            project=project,
-            environment=jedi.InterpreterEnvironment(),
+            text, path=self._path, project=project, environment=jedi.InterpreterEnvironment()
         )
+
+    def close(self) -> None:
+        """Forget the pruned tree of this file. Jedi keeps the tree of the text it was given
+        in parso's in-memory cache, under the file's path, and a later file in the same
+        process that imports this one would read the pruned module instead of the file:
+        its answers depended on which file a worker happened to check first."""
+        if self._path is None:
+            return
+        from parso.cache import parser_cache
+
+        for trees in parser_cache.values():
+            trees.pop(Path(self._path), None)
 
     def types_of(self, question: TypeQuestion) -> frozenset[str]:
         line, column = question.position.line + 1, question.position.column
@@ -92,20 +102,23 @@ def _answer(
         logger.warning("type inference unavailable for %s: %s", path, error)
         return []
     findings = []
-    for question in questions:
-        if deadline is not None and time.perf_counter() > deadline:
-            break
-        rule = RULES_BY_CODE.get(question.code)
-        if rule is None:
-            continue
-        try:
-            types = oracle.types_of(question)
-        except Exception as error:
-            logger.debug("type inference failed at %s: %s", question.position, error)
-            continue
-        finding = rule.answer(question, types)
-        if finding is not None:
-            findings.append(finding)
+    try:
+        for question in questions:
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            rule = RULES_BY_CODE.get(question.code)
+            if rule is None:
+                continue
+            try:
+                types = oracle.types_of(question)
+            except Exception as error:
+                logger.debug("type inference failed at %s: %s", question.position, error)
+                continue
+            finding = rule.answer(question, types)
+            if finding is not None:
+                findings.append(finding)
+    finally:
+        oracle.close()
     return findings
 
 
