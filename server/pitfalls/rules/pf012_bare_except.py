@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
-from pitfalls.engine import Checker
+from pitfalls.astutil import walk
+from pitfalls.engine import FUNCTION_TYPES, Checker
 from pitfalls.knowledge.types import EXCEPTION_HANDOVER_METHODS, EXITING_CALLS
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -27,7 +28,10 @@ class BareExcept(Rule):
     doc = RuleDoc(
         what_it_does="""\
 Finds `except:` clauses without an exception type, and `except BaseException:` (also in
-a tuple), whose handler does not end by raising again.""",
+a tuple), whose handler swallows what it caught: it does not raise again, does not raise
+another exception made from the one it caught, does not hand it to a future, and does not
+end the process (`sys.exit`, `os._exit`, a helper of the same module or class that always
+does, or such a call right after the `try`).""",
         why_it_bites="""\
 A bare `except:` catches everything: `KeyboardInterrupt`, `SystemExit` raised by
 `sys.exit()` during a graceful shutdown, `GeneratorExit`, `asyncio.CancelledError`
@@ -61,7 +65,12 @@ it is interrupted or shut down (that is the point).""",
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
         assert isinstance(node, ast.ExceptHandler)
-        if _ends_by_raising(node.body, checker) or _hands_over(node, checker):
+        if (
+            _ends_by_raising(node, checker)
+            or _hands_over(node, checker)
+            or _converts(node)
+            or _exits_after_try(node, checker)
+        ):
             return
         source = checker.source
         keyword_start = source.start(node)
@@ -103,21 +112,101 @@ it is interrupted or shut down (that is the point).""",
         return None
 
 
-def _ends_by_raising(body: list[ast.stmt], checker: Checker) -> bool:
-    """True when the handler re-raises or exits: its last statement raises or calls
-    ``sys.exit``/``os._exit``, or it has a top-level bare ``raise`` (``except: rollback(); raise``)."""
+def _ends_by_raising(handler: ast.ExceptHandler, checker: Checker) -> bool:
+    """True when the handler re-raises or exits: its last statement raises, calls
+    ``sys.exit``/``os._exit`` or a helper of this module that always does, or it has a
+    top-level bare ``raise`` (``except: rollback(); raise``)."""
+    body = handler.body
     if not body:
         return False
     last = body[-1]
-    if isinstance(last, ast.Raise):
-        return True
-    if (
-        isinstance(last, ast.Expr)
-        and isinstance(last.value, ast.Call)
-        and checker.qualified_name(last.value.func) in EXITING_CALLS
-    ):
+    if isinstance(last, ast.Raise) or _exits(last, handler, checker, follow_helpers=True):
         return True
     return any(isinstance(statement, ast.Raise) and statement.exc is None for statement in body)
+
+
+def _exits(statement: ast.stmt, near: ast.AST, checker: Checker, follow_helpers: bool) -> bool:
+    """``sys.exit(1)``, or with ``follow_helpers`` a call of a function or method of this
+    module whose last statement raises or exits (``self._hard_exit(error)``). ``near`` is
+    a node around the statement that the walk has linked to its parents already."""
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        return False
+    func = statement.value.func
+    if checker.qualified_name(func) in EXITING_CALLS:
+        return True
+    if not follow_helpers:
+        return False
+    helper = _helper(func, near, checker)
+    if helper is None or not helper.body:
+        return False
+    last = helper.body[-1]
+    return isinstance(last, ast.Raise) or _exits(last, helper, checker, follow_helpers=False)
+
+
+def _helper(func: ast.expr, at: ast.AST, checker: Checker) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The definition ``func`` calls when it names a module-level function, or a method of
+    the class around ``at`` through ``self`` or ``cls``."""
+    if isinstance(func, ast.Name):
+        return checker.module_functions.get(func.id)
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return None
+    if func.value.id not in ("self", "cls"):
+        return None
+    method = checker.enclosing_function(at)
+    owner = checker.parent(method) if method is not None else None
+    if not isinstance(owner, ast.ClassDef):
+        return None
+    for statement in owner.body:
+        if isinstance(statement, FUNCTION_TYPES) and statement.name == func.attr:
+            return statement
+    return None
+
+
+def _exits_after_try(handler: ast.ExceptHandler, checker: Checker) -> bool:
+    """``try: log(...) except BaseException: pass`` right before ``os._exit(1)``: whatever
+    the handler caught, the process ends on the next statement."""
+    statement = checker.parent(handler)
+    if not isinstance(statement, ast.Try):
+        return False
+    block = checker.parent(statement)
+    for field in ("body", "orelse", "finalbody"):
+        statements = getattr(block, field, None)
+        if isinstance(statements, list) and statement in statements:
+            index = statements.index(statement)
+            following = statements[index + 1] if index + 1 < len(statements) else None
+            return following is not None and _exits(following, handler, checker, follow_helpers=True)
+    return False
+
+
+def _converts(handler: ast.ExceptHandler) -> bool:
+    """The handler raises a new exception built from the one it caught (``raise
+    WorkerLost(repr(exc)) from exc``, ``reraise(...)``), even inside a nested ``try`` that
+    then relays it: the failure is turned into another, not swallowed."""
+    if handler.name is None:
+        return False
+    for statement in handler.body:
+        for node in walk(statement):
+            if isinstance(node, ast.Raise):
+                raised = (node.exc, node.cause)
+            elif isinstance(node, ast.Call) and _last_name(node.func) == "reraise":
+                raised = (node,)
+            else:
+                continue
+            if any(_mentions(part, handler.name) for part in raised if part is not None):
+                return True
+    return False
+
+
+def _last_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(isinstance(inner, ast.Name) and inner.id == name for inner in walk(node))
 
 
 def _hands_over(handler: ast.ExceptHandler, checker: Checker) -> bool:
