@@ -18,6 +18,7 @@ from pitfalls.analysis import analyze_source
 from pitfalls.config import Settings
 from pitfalls.fixes import apply_fixes
 from pitfalls.model import Finding
+from pitfalls.rules import RULES_BY_CODE
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>PF\d{3}(?:\s*,\s*PF\d{3})*)")
 
@@ -40,10 +41,14 @@ def findings_for(text: str, code: str, path: Path | None = None) -> list[Finding
 def render_snapshot(text: str, code: str, path: Path) -> str:
     findings = findings_for(text, code, path)
     out = [f"# {code} on {path.name}: {len(findings)} finding(s)", ""]
+    default_severity = RULES_BY_CODE[code].severity
     for finding in findings:
         start, end = finding.range.start, finding.range.end
+        # A severity other than the rule's own is part of what the rule decided.
+        severity = f" [{finding.severity.name.lower()}]" if finding.severity != default_severity else ""
         out.append(
-            f"{start.line + 1}:{start.column + 1}-{end.line + 1}:{end.column + 1} {finding.code} {finding.message}"
+            f"{start.line + 1}:{start.column + 1}-{end.line + 1}:{end.column + 1} {finding.code}{severity} "
+            f"{finding.message}"
         )
         for related in finding.related:
             out.append(

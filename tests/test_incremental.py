@@ -163,6 +163,7 @@ def test_a_large_file_edited_many_times() -> None:
     analyzer = DocumentAnalyzer(path, EVERY_RULE)
     rng = random.Random(7)
     modes = []
+    last_parsed = lines
     for _ in range(30):
         modes.append(assert_same_as_full(analyzer, "\n".join(lines), path))
         if modes[-1] == "syntax error":

@@ -16,6 +16,107 @@ MUTABLE_CONSTRUCTORS: frozenset[str] = frozenset(
     }
 )
 
+READ_ONLY_METHODS: frozenset[str] = frozenset(
+    {
+        "copy",
+        "count",
+        "index",
+        "get",
+        "keys",
+        "values",
+        "items",
+        "most_common",
+        "elements",
+        "total",
+        "union",
+        "intersection",
+        "difference",
+        "symmetric_difference",
+        "issubset",
+        "issuperset",
+        "isdisjoint",
+        "fromkeys",
+        "decode",
+        "hex",
+        "find",
+        "startswith",
+        "endswith",
+        "__contains__",
+        "__len__",
+        "__iter__",
+        "__getitem__",
+    }
+)
+"""Methods of lists, dicts, sets, deques, counters and bytearrays that leave the object as it
+is and return nothing that aliases it: calling one on a mutable default is harmless."""
+
+COPYING_METHODS: frozenset[str] = frozenset(
+    {
+        "update",
+        "extend",
+        "union",
+        "intersection",
+        "difference",
+        "symmetric_difference",
+        "intersection_update",
+        "difference_update",
+        "symmetric_difference_update",
+        "issubset",
+        "issuperset",
+        "isdisjoint",
+        "join",
+        "format",
+        "get",
+        "count",
+        "index",
+        "startswith",
+        "endswith",
+        "fromkeys",
+        "__contains__",
+    }
+)
+"""Methods of any object that read the elements of their argument and keep no reference to
+it (``target.update(defaults)``, ``", ".join(parts)``): passing a default to one is harmless."""
+
+READING_CALLS: frozenset[str] = frozenset(
+    {
+        "builtins.len",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.dict",
+        "builtins.sorted",
+        "builtins.reversed",
+        "builtins.iter",
+        "builtins.enumerate",
+        "builtins.zip",
+        "builtins.sum",
+        "builtins.min",
+        "builtins.max",
+        "builtins.any",
+        "builtins.all",
+        "builtins.isinstance",
+        "builtins.print",
+        "builtins.str",
+        "builtins.repr",
+        "builtins.bool",
+        "builtins.hash",
+        "builtins.id",
+        "builtins.type",
+        "builtins.map",
+        "builtins.filter",
+        "builtins.bytes",
+        "copy.copy",
+        "copy.deepcopy",
+        "json.dumps",
+        "itertools.chain",
+        "collections.OrderedDict",
+        "collections.Counter",
+    }
+)
+"""Calls that read their arguments and keep no reference to them (``list(items)`` copies)."""
+
 DECIMAL_CONSTRUCTORS: frozenset[str] = frozenset(
     {"decimal.Decimal", "_decimal.Decimal", "_pydecimal.Decimal"}
 )

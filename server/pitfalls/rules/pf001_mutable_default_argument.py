@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
-from pitfalls.astutil import insert_statements_at_body_start
+from pitfalls.astutil import insert_statements_at_body_start, walk
 from pitfalls.engine import Checker
-from pitfalls.knowledge.types import MUTABLE_CONSTRUCTORS
+from pitfalls.knowledge.types import COPYING_METHODS, MUTABLE_CONSTRUCTORS, READ_ONLY_METHODS, READING_CALLS
 from pitfalls.model import Applicability, Edit, Fix, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
@@ -26,10 +26,17 @@ class MutableDefaultArgument(Rule):
     )
     doc = RuleDoc(
         what_it_does="""\
-Finds parameters whose default value is a mutable object: a list, dict or set display
+Finds parameters whose default value is a mutable object (a list, dict or set display
 or comprehension, or a call of `list`, `dict`, `set`, `bytearray`,
-`collections.defaultdict`, `deque`, `OrderedDict`, `Counter` or `ChainMap`, in `def`,
-`async def` and `lambda`, positional or keyword-only.""",
+`collections.defaultdict`, `deque`, `OrderedDict`, `Counter` or `ChainMap`), in `def`,
+`async def` and `lambda`, positional or keyword-only. The finding is a warning, and
+names the line, when the function changes the object (`items.append(...)`,
+`seen[key] = ...`, `tags += ...`) or lets it out where someone else can change it
+(returns it, stores it, passes it to another function).
+
+A default the function only reads (iterates, looks up, copies, unpacks with `**`) is
+reported as information: it is shared, but nothing changes it yet; the first `append`
+someone adds will leak between calls.""",
         why_it_bites="""\
 Python evaluates a default once, when the `def` runs, not on each call. Every call that
 relies on the default gets the same object. In a long-running service that means a
@@ -72,18 +79,40 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
             for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
             if default is not None
         )
+        uses: dict[str, tuple[str, ast.AST]] | None = None
         for argument, default in pairs:
             kind = self._mutable_kind(default, checker)
             if kind is None:
                 continue
-            message = (
-                f"Mutable default `{_short(checker.source.segment(default))}` for `{argument.arg}` is "
-                f"created once and shared by every call: what one call puts in {kind}, the next call sees"
-            )
+            if uses is None:
+                uses = _unsafe_uses(node, checker)
+            use = uses.get(argument.arg)
+            default_text = _short(checker.source.segment(default))
+            severity = None
+            if use is None:
+                message = (
+                    f"Mutable default `{default_text}` for `{argument.arg}` is created once and shared "
+                    "by every call; nothing here changes it, so it is harmless today, but the first "
+                    "change to it will leak from one call into the next"
+                )
+                severity = Severity.INFO
+            elif use[0] == _CHANGED:
+                shown = _short(checker.source.segment(use[1]))
+                message = (
+                    f"Mutable default `{default_text}` for `{argument.arg}` is created once and shared "
+                    f"by every call, and `{shown}` changes it: what one call puts in {kind}, the next call sees"
+                )
+            else:
+                shown = _short(checker.source.segment(use[1]))
+                message = (
+                    f"Mutable default `{default_text}` for `{argument.arg}` is created once and shared "
+                    f"by every call, and `{shown}` hands it out: whoever changes it changes the "
+                    "default of every later call"
+                )
             fix = None
             if not isinstance(node, ast.Lambda):
                 fix = self._fix(node, argument, default, checker)
-            checker.report(self, default, message, fix=fix)
+            checker.report(self, default, message, fix=fix, severity=severity)
 
     @staticmethod
     def _mutable_kind(default: ast.expr, checker: Checker) -> str | None:
@@ -125,6 +154,124 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
             tuple(edits),
             Applicability.UNSAFE,
         )
+
+
+_CHANGED, _HANDED_OUT = "changed", "handed out"
+_PASS_THROUGH = (ast.BoolOp, ast.IfExp, ast.NamedExpr)
+"""Expressions whose value can be the parameter itself (``items or []``, ``a if t else items``)."""
+_READS = (
+    ast.For,
+    ast.AsyncFor,
+    ast.comprehension,
+    ast.Compare,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.FormattedValue,
+    ast.Expr,
+    ast.If,
+    ast.While,
+    ast.Assert,
+    ast.Starred,
+)
+"""Parents under which a use of the object only reads it (``for x in items``, ``key in seen``,
+``items + [x]``, ``[*items]``, ``f(*items)``). Only the use as the value read, not as a target."""
+
+
+def _unsafe_uses(
+    function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, checker: Checker
+) -> dict[str, tuple[str, ast.AST]]:
+    """For each parameter name, the first use in the body (nested functions included) that
+    changes the object it holds or hands it out, with the expression that does."""
+    body: list[ast.AST] = list(function.body) if isinstance(function.body, list) else [function.body]
+    parents: dict[int, ast.AST] = {}
+    names: list[ast.Name] = []
+    for root in body:
+        for node in walk(root):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Del):
+                names.append(node)  # stores too: `tags += [...]` changes a list in place
+    parameters = {argument.arg for argument in _parameters(function.args)}
+    found: dict[str, tuple[str, ast.AST]] = {}
+    for name in names:
+        if name.id not in parameters or name.id in found:
+            continue
+        use = _classify(name, parents, checker)
+        if use is not None:
+            found[name.id] = use
+    return found
+
+
+def _classify(name: ast.Name, parents: dict[int, ast.AST], checker: Checker) -> tuple[str, ast.AST] | None:
+    node: ast.AST = name
+    parent = parents.get(id(node))
+    while isinstance(parent, _PASS_THROUGH) and not (isinstance(parent, ast.IfExp) and parent.test is node):
+        node, parent = parent, parents.get(id(parent))
+    if isinstance(name.ctx, ast.Store):
+        return (_CHANGED, parent) if isinstance(parent, ast.AugAssign) else None
+    if parent is None:
+        return (_HANDED_OUT, node)  # a lambda's body is what it returns
+    if isinstance(parent, ast.IfExp):
+        return None  # the test of `a if items else b`
+    statement = _statement_of(parent, parents)
+    if isinstance(parent, ast.Attribute):
+        call = parents.get(id(parent))
+        if isinstance(call, ast.Call) and call.func is parent:
+            if parent.attr in READ_ONLY_METHODS:
+                return None
+            return (_CHANGED, call)
+        return None  # an attribute read (`items.maxlen`)
+    if isinstance(parent, ast.Subscript) and parent.value is node:
+        if not isinstance(parent.ctx, ast.Load):
+            return (_CHANGED, statement)
+        above = parents.get(id(parent))
+        if (
+            isinstance(above, ast.Attribute)
+            and isinstance(parents.get(id(above)), ast.Call)
+            and above.attr not in READ_ONLY_METHODS
+        ):
+            return (_CHANGED, parents[id(above)])  # `groups[key].append(row)`
+        return None
+    if isinstance(parent, ast.Subscript):
+        return None  # used as a key: `table[items]`
+    if isinstance(parent, ast.AugAssign):
+        return None  # the value added: `total += items` reads it
+    if isinstance(parent, ast.keyword):
+        call = parents.get(id(parent))
+        if parent.arg is None or (isinstance(call, ast.Call) and _reads_arguments(call, checker)):
+            return None  # `f(**options)` passes a copy
+        return (_HANDED_OUT, call if call is not None else parent)
+    if isinstance(parent, ast.Call):
+        if parent.func is node or _reads_arguments(parent, checker):
+            return None
+        return (_HANDED_OUT, parent)
+    if isinstance(parent, ast.Dict):
+        if any(key is None and value is node for key, value in zip(parent.keys, parent.values, strict=True)):
+            return None  # `{**options}` copies
+        return (_HANDED_OUT, parent)
+    if isinstance(parent, _READS):
+        return None
+    if isinstance(parent, ast.withitem) and parent.optional_vars is not node:
+        return (_HANDED_OUT, statement)
+    return (_HANDED_OUT, statement if statement is not None else parent)
+
+
+def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | None:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = parents.get(id(current))
+    return current if current is not None else node
+
+
+def _reads_arguments(call: ast.Call, checker: Checker) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in COPYING_METHODS:
+        return True
+    return checker.qualified_name(func) in READING_CALLS
+
+
+def _parameters(arguments: ast.arguments) -> list[ast.arg]:
+    return [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
 
 
 def _allows_none(annotation: ast.expr, checker: Checker) -> bool:
