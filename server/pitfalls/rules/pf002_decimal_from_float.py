@@ -333,6 +333,8 @@ def float_reason(
                 undecided.append(unknown[0])
                 return None
             return reason
+        if isinstance(node.op, ast.Mod) and _is_string(node.left):
+            return None  # `"%s" % price` formats: the result is a string
         if isinstance(node.op, _ARITHMETIC):
             for operand in (node.left, node.right):
                 if float_reason(operand, checker, depth + 1) is not None:
@@ -355,6 +357,14 @@ def float_reason(
     if isinstance(node, ast.Name):
         return _name_reason(node, checker, depth)
     return None
+
+
+def _is_string(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _is_string(node.left)
 
 
 def _call_reason(node: ast.Call, checker: Checker) -> str | None:
