@@ -220,3 +220,48 @@ def f(body):
     with_statement = scope.of(ast.With)[0]
     assert not dbflow.transaction_block(with_statement.items[0], checker, scope)  # type: ignore[attr-defined]
     assert _roles(text, "f") == [("ack", "basic_ack", None)]
+
+
+N_PLUS_ONE_HELPERS = """\
+from django.test import TestCase
+
+from shop.models import Customer, Order
+
+
+def make_orders(ids):
+    return [Order.objects.get(pk=pk) for pk in ids]
+
+
+class CheckoutTests(TestCase):
+    def setUp(self):
+        for customer in Customer.objects.all():
+            Order.objects.get(customer=customer)
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "findings"),
+    [
+        ("shop/services.py", 1),  # the helper; CheckoutTests is unittest's test class
+        ("shop/tests/test_checkout.py", 0),
+        ("shop/checkout_test.py", 0),
+        ("shop/tests.py", 0),
+        ("conftest.py", 0),
+        ("shop/testing/factories.py", 1),  # shipped helpers: only the test class is test code
+        ("homeassistant/components/recorder/migration.py", 0),
+    ],
+)
+def test_test_files_and_migration_modules_are_one_off_code(path: str, findings: int) -> None:
+    from pathlib import Path
+
+    from pitfalls.analysis import analyze_source
+    from pitfalls.config import Settings
+
+    result = analyze_source(
+        N_PLUS_ONE_HELPERS, path=Path(path), settings=Settings().overridden(select=["PF005"])
+    )
+    assert len(result.findings) == findings, [finding.message for finding in result.findings]
+    if findings:
+        renamed = N_PLUS_ONE_HELPERS.replace("CheckoutTests", "CheckoutFlow")
+        again = analyze_source(renamed, path=Path(path), settings=Settings().overridden(select=["PF005"]))
+        assert len(again.findings) == findings + 1

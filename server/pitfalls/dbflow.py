@@ -130,23 +130,40 @@ _TEST_CODE = "dbflow.test_code"
 def _in_migration_folder(checker: Checker) -> bool:
     cached = checker.module_scope.state.get("dbflow.migration_folder")
     if cached is None:
-        parts = PurePath(str(checker.path)).parts[:-1] if checker.path is not None else ()
-        cached = checker.module_scope.state["dbflow.migration_folder"] = any(
-            part in db.MIGRATION_PATH_PARTS for part in parts
+        path = PurePath(str(checker.path)) if checker.path is not None else None
+        cached = checker.module_scope.state["dbflow.migration_folder"] = path is not None and (
+            any(part in db.MIGRATION_PATH_PARTS for part in path.parts[:-1])
+            or path.name in db.MIGRATION_MODULE_NAMES
         )
     return bool(cached)
 
 
 def is_test_code(checker: Checker, scope: Scope) -> bool:
-    """Code inside a ``test_*`` function, a pytest fixture or a ``Test*`` class. The file's
-    name is not enough: helpers beside the tests are ordinary code that may ship."""
-    return _scope_within(checker, scope, _TEST_CODE, _is_test_definition)
+    """Code in a file the test runner collects (``test_*.py``, ``conftest.py``, Django's
+    ``tests.py``), or inside a ``test_*`` function, a pytest fixture or a test class
+    elsewhere. A ``tests/`` or ``testing/`` folder is not enough: factories and helpers
+    there are often shipped and imported by other code."""
+    return _in_test_file(checker) or _scope_within(checker, scope, _TEST_CODE, _is_test_definition)
+
+
+def _in_test_file(checker: Checker) -> bool:
+    cached = checker.module_scope.state.get("dbflow.test_file")
+    if cached is None:
+        name = PurePath(str(checker.path)).name if checker.path is not None else ""
+        cached = checker.module_scope.state["dbflow.test_file"] = (
+            name in db.TEST_FILE_NAMES
+            or name.startswith(db.TEST_FILE_PREFIX)
+            or name.endswith(db.TEST_FILE_SUFFIXES)
+        )
+    return bool(cached)
 
 
 def _is_test_definition(node: ast.AST) -> bool:
     if isinstance(node, FUNCTION_TYPES):
         return node.name.startswith(db.TEST_FUNCTION_PREFIX) or _is_fixture(node)
-    return isinstance(node, ast.ClassDef) and node.name.startswith(db.TEST_CLASS_PREFIX)
+    return isinstance(node, ast.ClassDef) and (
+        node.name.startswith(db.TEST_CLASS_PREFIX) or node.name.endswith(db.TEST_CLASS_SUFFIXES)
+    )
 
 
 # Receivers -------------------------------------------------------------------------------

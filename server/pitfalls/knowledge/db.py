@@ -523,8 +523,17 @@ SLEEP_CALLS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "trio.sl
 """A loop that sleeps polls or retries; it does not walk a collection."""
 MIGRATION_PATH_PARTS = ("migrations", "alembic")
 """Folders of one-off schema and data migrations: a query per row there runs once."""
+MIGRATION_MODULE_NAMES = frozenset({"migration.py", "migrations.py"})
+"""Modules that hold an application's own schema migrations (Home Assistant's recorder)."""
 TEST_FUNCTION_PREFIX = "test"
 TEST_CLASS_PREFIX = "Test"
+TEST_CLASS_SUFFIXES = ("Test", "Tests", "TestCase")
+"""``class PermissionTests(TestCase)``: unittest's naming, besides pytest's ``Test*``."""
+TEST_FILE_NAMES = frozenset({"conftest.py", "tests.py"})
+TEST_FILE_PREFIX = "test_"
+TEST_FILE_SUFFIXES = ("_test.py", "_tests.py")
+"""Files test runners collect (pytest's defaults, Django's ``tests.py``): everything in them,
+helpers and ``setUp`` included, runs only under the tests."""
 DRAINING_METHODS = frozenset({"pop", "popleft", "popitem"})
 """``while pending: item = pending.pop()`` walks ``pending`` item by item."""
 TEST_FIXTURE_DECORATORS = frozenset({"fixture", "yield_fixture"})

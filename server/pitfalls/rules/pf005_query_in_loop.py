@@ -42,8 +42,10 @@ paging with a cursor), `for attempt in range(3)`, loops that sleep, loops over b
 chunks or pages (one query per batch is the cure, not the disease), loops over
 databases, models or tables, and schema statements (`CREATE`, `ALTER`, `VACUUM`...).
 `executemany`, `bulk_create`, `bulk_update` and `in_bulk` are one round trip and never
-reported. Django data migrations, Alembic revisions and tests (`test_*` functions, `Test*`
-classes) are skipped: they run once or against a throwaway database.""",
+reported. Django data migrations, Alembic revisions, `migration.py` modules and tests
+(files such as `test_*.py`, `conftest.py` and `tests.py`, and elsewhere `test_*`
+functions, fixtures and `Test*` or `*Tests` classes) are skipped: they run once or against
+a throwaway database.""",
         why_it_bites="""\
 Each query is a network round trip plus parsing and planning on the server. A page that
 lists 50 orders with one query per order makes 51 queries; in development, with ten rows
