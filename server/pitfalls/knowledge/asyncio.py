@@ -6,10 +6,21 @@ GATHER_CALLS: frozenset[str] = frozenset({"asyncio.gather", "asyncio.tasks.gathe
 """Calls that wait for several awaitables and, by default, raise the first failure."""
 
 TASK_WRAPPERS: frozenset[str] = frozenset(
-    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.wait_for", "asyncio.shield", "create_task"}
+    {
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.wait_for",
+        "asyncio.shield",
+        "create_task",
+        "create_eager_task",
+        "async_create_task",
+        "async_create_background_task",
+        "create_background_task",
+    }
 )
 """Calls (or method names, for ``loop.create_task``) that wrap an awaitable without changing
-what it does: the call inside is the one that tells reads from writes."""
+what it does: the call inside is the one that tells reads from writes. Home Assistant's
+``create_eager_task`` and ``hass.async_create_task`` are named like writes (``create``)."""
 
 WRITE_VERBS: frozenset[str] = frozenset(
     {

@@ -57,7 +57,9 @@ outside the process: its name says so (`save`, `send_email`, `publish`, `update_
 a `POST`/`PUT`/`PATCH`/`DELETE` request, or it is a function of the same file whose body
 does one of these. A fan-out that only reads (`fetch_user`, `get_prices`) is reported as
 information: its results are lost too, but all-or-nothing may be what the caller wants,
-and `asyncio.TaskGroup` says so explicitly (it is never reported).""",
+and `asyncio.TaskGroup` says so explicitly (it is never reported). Nor is a `gather`
+whose every awaitable calls a function of the same file that catches `Exception` around
+its whole body and never raises: there is no first failure to lose.""",
         why_it_bites="""\
 Without `return_exceptions=True`, `gather` raises the first exception as soon as it
 happens. The other awaitables are not cancelled, but nobody waits for them any more:
@@ -114,6 +116,8 @@ fact that it now runs only after every write has settled.""",
         if not starred and len(node.args) < 2:
             return
         function = function_of(node, checker)
+        if _none_can_fail(node, function, checker):
+            return
         write = _first_write(node, function, checker)
         fix = _fix(node, function, checker) if option is None else None
         if write is None:
@@ -150,6 +154,67 @@ def _first_write(
         if found is not None:
             return awaitable, found
     return None
+
+
+def _none_can_fail(
+    gather: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef | None, checker: Checker
+) -> bool:
+    """Every gathered awaitable calls a function of this file that catches every exception
+    itself (``async def safe_setup(...): try: ... except Exception: log; return False``):
+    there is no first failure to lose."""
+    for argument in gather.args:
+        if isinstance(argument, ast.Starred):
+            calls = _calls_of_iterable(checker, argument.value, function, 0)
+        else:
+            calls = _calls_of_expression(checker, argument, function, 0)
+        if not calls:
+            return False  # something this file cannot see into
+        for call in calls:
+            name = checker.qualified_name(call.func) or called_name(call.func)
+            if (name in TASK_WRAPPERS or called_name(call.func) in TASK_WRAPPERS) and call.args:
+                inner = call.args[0]
+                if not isinstance(inner, ast.Call):
+                    return False
+                call = inner
+            definition = local_definition(call.func, checker, gather)
+            if definition is None or not _catches_everything(definition, checker):
+                return False
+    return True
+
+
+def _catches_everything(function: ast.FunctionDef | ast.AsyncFunctionDef, checker: Checker) -> bool:
+    """The body is one ``try`` whose handlers never raise, one of them catching ``Exception``
+    or more, with at most a plain ``return`` after it."""
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if not body or not isinstance(body[0], ast.Try) or len(body) > 2:
+        return False
+    statement = body[0]
+    if len(body) == 2 and not (isinstance(body[1], ast.Return) and _is_plain(body[1].value)):
+        return False
+    if statement.finalbody or not all(
+        isinstance(line, (ast.Return, ast.Pass)) and _is_plain(getattr(line, "value", None))
+        for line in statement.orelse
+    ):
+        return False
+    if any(isinstance(node, ast.Raise) for handler in statement.handlers for node in walk(handler)):
+        return False
+    return any(_is_broad(handler.type, checker) for handler in statement.handlers)
+
+
+def _is_plain(value: ast.expr | None) -> bool:
+    return value is None or isinstance(value, (ast.Constant, ast.Name))
+
+
+def _is_broad(caught: ast.expr | None, checker: Checker) -> bool:
+    if caught is None:
+        return True
+    candidates = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(
+        checker.qualified_name(candidate) in ("builtins.Exception", "builtins.BaseException")
+        for candidate in candidates
+    )
 
 
 def _awaitables(
