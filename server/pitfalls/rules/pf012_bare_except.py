@@ -6,7 +6,8 @@ import ast
 from typing import ClassVar
 
 from pitfalls.astutil import walk
-from pitfalls.engine import FUNCTION_TYPES, Checker
+from pitfalls.cachemodel import local_definition
+from pitfalls.engine import Checker
 from pitfalls.knowledge.types import EXCEPTION_HANDOVER_METHODS, EXITING_CALLS
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -136,30 +137,11 @@ def _exits(statement: ast.stmt, near: ast.AST, checker: Checker, follow_helpers:
         return True
     if not follow_helpers:
         return False
-    helper = _helper(func, near, checker)
+    helper = local_definition(func, checker, near)
     if helper is None or not helper.body:
         return False
     last = helper.body[-1]
     return isinstance(last, ast.Raise) or _exits(last, helper, checker, follow_helpers=False)
-
-
-def _helper(func: ast.expr, at: ast.AST, checker: Checker) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The definition ``func`` calls when it names a module-level function, or a method of
-    the class around ``at`` through ``self`` or ``cls``."""
-    if isinstance(func, ast.Name):
-        return checker.module_functions.get(func.id)
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-        return None
-    if func.value.id not in ("self", "cls"):
-        return None
-    method = checker.enclosing_function(at)
-    owner = checker.parent(method) if method is not None else None
-    if not isinstance(owner, ast.ClassDef):
-        return None
-    for statement in owner.body:
-        if isinstance(statement, FUNCTION_TYPES) and statement.name == func.attr:
-            return statement
-    return None
 
 
 def _exits_after_try(handler: ast.ExceptHandler, checker: Checker) -> bool:
