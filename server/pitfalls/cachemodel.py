@@ -958,7 +958,7 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
         caches.stored_values_collected = True
     kinds: list[Mutable] = []
     for value, function in container.stored_values:
-        if is_empty_container(value, checker):
+        if is_empty_container(value, checker) or holds_empty_container(value, function, checker):
             continue  # ``d[k] = []`` to be filled by the caller: a registry, not a cached result
         found = mutable_value(value, checker, function, guess=True)
         if found is not None:
@@ -968,6 +968,15 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
     # Prefer a kind the code shows over a guessed one; nested if any store is nested.
     shown = [item for item in kinds if item.kind != "collection"] or kinds
     return Mutable(shown[0].kind, any(item.nested for item in kinds))
+
+
+def holds_empty_container(value: ast.expr, function: ast.AST | None, checker: Checker) -> bool:
+    """``uids = set()`` and nothing else before ``cache[key] = uids``: the slot spelled in two
+    statements."""
+    if not isinstance(value, ast.Name) or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    values = assignments_in(checker, function, value.id, before=value)
+    return bool(values) and all(is_empty_container(assigned, checker) for assigned in values)
 
 
 def fills_on_miss(

@@ -11,6 +11,7 @@ from pitfalls.cachemodel import (
     container_for,
     container_values_mutable,
     fills_on_miss,
+    holds_empty_container,
     import_edit,
     is_empty_container,
     known_file_caches,
@@ -56,8 +57,9 @@ Finds functions that hand out the very list, dict or set an in-process cache kee
   `.json()`, or from a call whose name says it returns a collection (`fetch_roles(...)`,
   `load_settings(...)`).
 
-An entry stored empty (`options = cache[key] = {}`) is a slot handed out to be filled, the
-way `setdefault` is used, and is not reported.
+An entry stored empty (`options = cache[key] = {}`, or `uids = set()` then
+`index[key] = uids`) is a slot handed out to be filled, the way `setdefault` is used, and
+is not reported.
 
 Returning a copy (`list(...)`, `dict(...)`, `.copy()`, `copy.copy`/`copy.deepcopy`) or an
 immutable value (tuple, frozenset, string, number, `MappingProxyType`) is not reported.
@@ -303,6 +305,8 @@ def _name_from_cache(
             return None  # ``d = cache[k] = {}``: an entry handed out to be filled, as ``setdefault`` does
         if not same_expression(node.value, name):
             continue
+        if holds_empty_container(name, function, checker):
+            return None  # ``d = set(); cache[k] = d``: the same slot, in two statements
         for target in node.targets:
             if isinstance(target, ast.Subscript):
                 container = container_for(target.value, checker, target)
