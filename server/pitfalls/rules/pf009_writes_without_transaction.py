@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import collections
 import re
+from dataclasses import dataclass
 
 from pitfalls import dbflow
 from pitfalls.astutil import walk
-from pitfalls.engine import Checker, FileFact, Scope, parent_of
+from pitfalls.cachemodel import called_name
+from pitfalls.engine import FUNCTION_TYPES, Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -39,15 +42,20 @@ Finds a function whose database writes can be committed one without the other:
   `F("stock") - 1`, `account.balance -= amount` then `.save()`) and another adds to a
   row, with each statement committed on its own: Django outside
   `transaction.atomic()`, asyncpg outside `conn.transaction()`, a DB-API connection
-  switched to autocommit.
+  switched to autocommit;
+- two Django writes outside `transaction.atomic()` where the second uses the object the
+  first wrote (`order.save()` then `Line.objects.create(order=order)`), each committed on
+  its own.
 
 Writes inside `with transaction.atomic():`/`@transaction.atomic`, `with conn:` (sqlite3,
 psycopg), `with session.begin():`, `with engine.begin():` and `async with
-conn.transaction():` are never reported, nor is a single commit after all the writes.
-Ordinary Django code that saves two unrelated objects is left alone: only the transfer
-shape says that the two writes must succeed or fail together. Writes committed in separate
-`try`/`except` blocks (each unit handles its own failure), migrations and test code are
-skipped.""",
+conn.transaction():` are never reported, nor is a single commit after all the writes, nor
+a function that this file only ever calls inside such a block, directly or through helpers
+that are themselves only called there (a `_create_lines` helper of an
+`@transaction.atomic` view). Ordinary Django code that saves two unrelated objects is
+left alone: only the transfer and dependent-write shapes say that the two writes must
+succeed or fail together. Writes committed in separate `try`/`except` blocks (each unit
+handles its own failure), migrations and test code are skipped.""",
         why_it_bites="""\
 Between two commits the database holds half of the change, and a crash, a deploy, a
 timeout or a failing second statement leaves it there for good: money taken from one
@@ -106,6 +114,10 @@ behaves differently.""",
         if any(call.kind == db.SESSION for call in commits):
             writes.extend(_attribute_changes(scope))
             writes.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
+        # Every finding needs two writes; the callers are looked up only then (a pass over
+        # the whole file).
+        if len(writes) < 2 or _only_called_in_transactions(scope, checker):
+            return
         if self._check_intermediate_commits(writes, commits, checker):
             return
         if self._check_autocommit_scope(free, scope, checker):
@@ -342,6 +354,116 @@ def _sets_autocommit(node: ast.AST) -> bool:
 def _scope_sets_autocommit(scope: Scope) -> bool:
     # One type at a time: asked for two, ``Scope.of`` scans every node of the scope.
     return any(_sets_autocommit(node) for node_type in (ast.Assign, ast.Call) for node in scope.of(node_type))
+
+
+def _only_called_in_transactions(scope: Scope, checker: Checker) -> bool:
+    """The function is called in this file, and every call runs inside a transaction
+    (``with transaction.atomic(): self._create_lines(order)``): its writes commit together
+    with the caller's."""
+    function = scope.node
+    if not isinstance(function, FUNCTION_TYPES):
+        return False
+    text = checker.source.text
+    if not any(word in text for word in _TRANSACTION_WORDS):
+        return False  # nothing in the file opens a transaction
+    return function.name in checker.file_fact(_CALLS_IN_TRANSACTIONS)
+
+
+def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _CallsPart:
+    """The block's part of ``_CALLS_IN_TRANSACTIONS``: how often each identifier occurs in
+    its text, and, for its statements that can open a transaction at all, their calls by
+    name (``helper(...)``, ``self.helper(...)``) as (called name, name of the function
+    making the call, whether it runs inside a transaction block or decorated function,
+    count).
+
+    Read from the syntax alone (``.begin()`` and ``.transaction()`` on any receiver count),
+    since a file fact cannot wait for the walk to reach the other blocks. Most statements
+    open no transaction and cost only a scan of their text."""
+    words: collections.Counter[str] = collections.Counter()
+    counts: dict[tuple[str, str, bool], int] = {}
+    source = checker.source
+    starts = source.line_starts
+    for statement in statements:
+        first_line = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        last_line = statement.end_lineno or statement.lineno
+        text = source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
+        words.update(_IDENTIFIER.findall(text))
+        if not any(word in text for word in _TRANSACTION_WORDS):
+            continue
+        pending: list[tuple[ast.AST, str, bool]] = [(statement, "", False)]
+        while pending:
+            node, caller, inside = pending.pop()
+            if isinstance(node, FUNCTION_TYPES):
+                caller = node.name
+                inside = any(_names_transaction(decorator, checker) for decorator in node.decorator_list)
+            elif isinstance(node, (ast.With, ast.AsyncWith)) and any(
+                _names_transaction(item.context_expr, checker) for item in node.items
+            ):
+                inside = True
+            elif isinstance(node, ast.Call):
+                name = called_name(node.func)
+                if name is not None:
+                    counts[(name, caller, inside)] = counts.get((name, caller, inside), 0) + 1
+            pending.extend((child, caller, inside) for child in ast.iter_child_nodes(node))
+    calls = frozenset((name, caller, inside, count) for (name, caller, inside), count in counts.items())
+    return _CallsPart(frozenset(words.items()), calls)
+
+
+def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    target = expr.func if isinstance(expr, ast.Call) else expr
+    if checker.qualified_name(target, checker.module_scope) in db.TRANSACTION_CALLS:
+        return True
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(target, ast.Attribute)
+        and target.attr in _TRANSACTION_METHOD_NAMES
+    )
+
+
+def _all_calls_in_transactions(parts: list[_CallsPart]) -> frozenset[str]:
+    """The names whose every call runs inside a transaction, directly or from a function
+    whose every call does (``@atomic _import`` calls ``_import_row``, which calls
+    ``_create_item``), and that the file mentions nowhere else (no call in a block that
+    opens no transaction, no callback, no other function of that name). Only these names:
+    an edit elsewhere then leaves the fact as it was, and the editor's next analysis stays
+    incremental."""
+    mentions: collections.Counter[str] = collections.Counter()
+    callers: dict[str, list[tuple[str, bool, int]]] = {}
+    for part in parts:
+        mentions.update(dict(part.words))
+        for name, caller, inside, count in part.calls:
+            callers.setdefault(name, []).append((caller, inside, count))
+    candidates = {
+        name
+        for name, calls in callers.items()
+        # the calls, and the one `def` (its name once more), are every mention of it
+        if mentions[name] == sum(count for _caller, _inside, count in calls) + 1
+    }
+    covered: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name in candidates - covered:
+            if all(inside or (caller in covered and caller != name) for caller, inside, _ in callers[name]):
+                covered.add(name)
+                changed = True
+    return frozenset(covered)
+
+
+@dataclass(frozen=True)
+class _CallsPart:
+    words: frozenset[tuple[str, int]]
+    calls: frozenset[tuple[str, str, bool, int]]
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_TRANSACTION_WORDS = ("atomic", "begin", "transaction")
+_TRANSACTION_METHOD_NAMES = frozenset().union(*db.TRANSACTION_METHODS.values())
+_CALLS_IN_TRANSACTIONS: FileFact[frozenset[str]] = FileFact(
+    "pf009.calls_in_transactions", _calls_in_transactions, _all_calls_in_transactions
+)
 
 
 def _file_sets_autocommit(checker: Checker) -> bool:
