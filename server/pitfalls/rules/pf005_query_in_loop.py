@@ -606,6 +606,14 @@ def _queryset_of(
             return None
         found = _queryset_of(binding[1][0], checker, scope)
         return found
+    on_name = _calls_on_name(iterable)
+    if on_name is not None:
+        # ``for row in rows.all()`` with ``rows = Price.objects.filter(...)`` before it
+        root, more = on_name
+        found = _queryset_of(root, checker, scope)
+        if found is None or more[-1].func.attr in _SINGLE_ROW_METHODS:  # type: ignore[attr-defined]
+            return None
+        return found[0], found[1], [*found[2], *more]
     expression: ast.AST = iterable
     if isinstance(iterable, ast.Attribute) and iterable.attr in db.DJANGO_MANAGERS:
         return None
@@ -616,9 +624,24 @@ def _queryset_of(
     manager = parent_of(model)
     if not isinstance(manager, ast.Attribute) or manager.attr not in db.DJANGO_MANAGERS:
         return None
-    if calls[-1].func.attr in ("get", "first", "last", "count", "exists", "aggregate"):  # type: ignore[attr-defined]
+    if calls[-1].func.attr in _SINGLE_ROW_METHODS:  # type: ignore[attr-defined]
         return None
     return iterable, manager, calls
+
+
+_SINGLE_ROW_METHODS = ("get", "first", "last", "count", "exists", "aggregate")
+
+
+def _calls_on_name(expression: ast.expr) -> tuple[ast.Name, list[ast.Call]] | None:
+    """``rows.filter(...).all()`` as the name ``rows`` and its calls, in order."""
+    calls: list[ast.Call] = []
+    node = expression
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        calls.append(node)
+        node = node.func.value
+    if not calls or not isinstance(node, ast.Name):
+        return None
+    return node, calls[::-1]
 
 
 def _forward_relations(model: ast.ClassDef, checker: Checker, seen: set[str]) -> set[str]:
