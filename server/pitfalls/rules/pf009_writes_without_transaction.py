@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import collections
 import re
-from dataclasses import dataclass
 
 from pitfalls import dbflow
 from pitfalls.astutil import walk
@@ -381,9 +380,14 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
     open no transaction and cost only a scan of their text."""
     words: collections.Counter[str] = collections.Counter()
     counts: dict[tuple[str, str, bool], int] = {}
+    defines: list[str] = []
     source = checker.source
     starts = source.line_starts
     for statement in statements:
+        if isinstance(statement, FUNCTION_TYPES):
+            defines.append(statement.name)
+        elif isinstance(statement, ast.ClassDef):
+            defines.extend(item.name for item in statement.body if isinstance(item, FUNCTION_TYPES))
         first_line = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
         last_line = statement.end_lineno or statement.lineno
         text = source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
@@ -406,7 +410,7 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
                     counts[(name, caller, inside)] = counts.get((name, caller, inside), 0) + 1
             pending.extend((child, caller, inside) for child in ast.iter_child_nodes(node))
     calls = frozenset((name, caller, inside, count) for (name, caller, inside), count in counts.items())
-    return _CallsPart(frozenset(words.items()), calls)
+    return _CallsPart(dict(words), calls, tuple(sorted(defines)))
 
 
 def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
@@ -425,22 +429,25 @@ def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
 def _all_calls_in_transactions(parts: list[_CallsPart]) -> frozenset[str]:
     """The names whose every call runs inside a transaction, directly or from a function
     whose every call does (``@atomic _import`` calls ``_import_row``, which calls
-    ``_create_item``), and that the file mentions nowhere else (no call in a block that
+    ``_create_item``), and that the file mentions nowhere else (no call in a statement that
     opens no transaction, no callback, no other function of that name). Only these names:
     an edit elsewhere then leaves the fact as it was, and the editor's next analysis stays
-    incremental."""
-    mentions: collections.Counter[str] = collections.Counter()
+    incremental. Combined again on most keystrokes, so it looks up only the names called
+    in transaction statements."""
     callers: dict[str, list[tuple[str, bool, int]]] = {}
+    definitions: collections.Counter[str] = collections.Counter()
     for part in parts:
-        mentions.update(dict(part.words))
+        definitions.update(part.defines)
         for name, caller, inside, count in part.calls:
             callers.setdefault(name, []).append((caller, inside, count))
-    candidates = {
-        name
-        for name, calls in callers.items()
+    candidates = set()
+    for name, calls in callers.items():
+        if definitions[name] != 1:
+            continue  # not a function of this file, or one of several of that name
+        mentions = sum(part.words.get(name, 0) for part in parts)
         # the calls, and the one `def` (its name once more), are every mention of it
-        if mentions[name] == sum(count for _caller, _inside, count in calls) + 1
-    }
+        if mentions == sum(count for _caller, _inside, count in calls) + 1:
+            candidates.add(name)
     covered: set[str] = set()
     changed = True
     while changed:
@@ -452,10 +459,33 @@ def _all_calls_in_transactions(parts: list[_CallsPart]) -> frozenset[str]:
     return frozenset(covered)
 
 
-@dataclass(frozen=True)
 class _CallsPart:
-    words: frozenset[tuple[str, int]]
-    calls: frozenset[tuple[str, str, bool, int]]
+    """One block's part: how often each identifier occurs, and its calls (see
+    ``_calls_in_transactions``). Hashable, as a block's part of a fact must be (the editor
+    compares the parts as a multiset), with the counts kept as a dict for lookups."""
+
+    __slots__ = ("_hash", "calls", "defines", "words")
+
+    def __init__(
+        self, words: dict[str, int], calls: frozenset[tuple[str, str, bool, int]], defines: tuple[str, ...]
+    ) -> None:
+        self.words = words
+        self.calls = calls
+        self.defines = defines
+        """The functions and methods the block defines at its top level."""
+        self._hash = hash((frozenset(words.items()), calls, defines))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _CallsPart)
+            and self._hash == other._hash
+            and self.calls == other.calls
+            and self.defines == other.defines
+            and self.words == other.words
+        )
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
