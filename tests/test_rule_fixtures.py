@@ -37,6 +37,14 @@ def test_findings_on_expected_lines(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=_id)
+def test_every_rule_runs_to_the_end_on_every_fixture(path: Path) -> None:
+    from pitfalls.analysis import analyze_source
+
+    result = analyze_source(path.read_text(encoding="utf-8"), path=path, settings=Settings())
+    assert not result.failures, [f"{failure.code}: {failure.error}" for failure in result.failures]
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=_id)
 def test_snapshot(path: Path) -> None:
     code = path.parent.name
     snapshot = SNAPSHOTS / code / (path.stem + ".txt")

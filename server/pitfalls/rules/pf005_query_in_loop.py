@@ -596,21 +596,23 @@ def _interpolates_structure(sql: str) -> bool:
 
 
 def _queryset_of(
-    iterable: ast.expr, checker: Checker, scope: Scope
+    iterable: ast.expr, checker: Checker, scope: Scope, depth: int = 0
 ) -> tuple[ast.expr | None, ast.Attribute, list[ast.Call]] | None:
     """The queryset expression iterated (the chain's expression, None when the loop iterates
     a name), its manager attribute (``Order.objects``) and the chained calls."""
+    if depth > _MAX_NAME_DEPTH:
+        return None  # ``queryset = queryset.filter(...)`` names itself
     if isinstance(iterable, ast.Name):
         binding = checker.name_binding(iterable, scope)
         if binding is None or binding[0] is not None or len(binding[1]) != 1:
             return None
-        found = _queryset_of(binding[1][0], checker, scope)
+        found = _queryset_of(binding[1][0], checker, scope, depth + 1)
         return found
     on_name = _calls_on_name(iterable)
     if on_name is not None:
         # ``for row in rows.all()`` with ``rows = Price.objects.filter(...)`` before it
         root, more = on_name
-        found = _queryset_of(root, checker, scope)
+        found = _queryset_of(root, checker, scope, depth + 1)
         if found is None or more[-1].func.attr in _SINGLE_ROW_METHODS:  # type: ignore[attr-defined]
             return None
         return found[0], found[1], [*found[2], *more]
@@ -630,6 +632,7 @@ def _queryset_of(
 
 
 _SINGLE_ROW_METHODS = ("get", "first", "last", "count", "exists", "aggregate")
+_MAX_NAME_DEPTH = 4
 
 
 def _calls_on_name(expression: ast.expr) -> tuple[ast.Name, list[ast.Call]] | None:
