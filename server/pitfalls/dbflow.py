@@ -61,8 +61,13 @@ class DbCall:
 def is_django_file(checker: Checker) -> bool:
     cached = checker.module_scope.state.get("dbflow.django")
     if cached is None:
+        modules = checker.file_fact(IMPORTED_MODULES)
+        roots = {module.split(".")[0] for module in modules}
         cached = checker.module_scope.state["dbflow.django"] = any(
-            module.split(".")[0] in db.DJANGO_MODULES for module in checker.file_fact(IMPORTED_MODULES)
+            root in db.DJANGO_MODULES for root in roots
+        ) or (
+            any(module.rsplit(".", 1)[-1] == db.MODELS_MODULE for module in modules)
+            and not roots & db.OTHER_ORM_MODULES
         )
     return bool(cached)
 

@@ -414,6 +414,25 @@ DJANGO_QUERYSET_WRITES = frozenset(
 """Manager or queryset methods that write rows."""
 DJANGO_MODULES = ("django",)
 """Files that import one of these are Django code: ``x.save()`` there is an ORM write."""
+MODELS_MODULE = "models"
+"""``from shop.models import Account``: a Django app's models, when no other ORM is imported
+(a service module of a Django project often imports nothing from Django itself)."""
+OTHER_ORM_MODULES = frozenset(
+    {
+        "sqlalchemy",
+        "flask_sqlalchemy",
+        "sqlmodel",
+        "peewee",
+        "mongoengine",
+        "pony",
+        "tortoise",
+        "ormar",
+        "piccolo",
+        "beanie",
+        "odmantic",
+        "pydantic",
+    }
+)
 DJANGO_F = frozenset({"django.db.models.F", "django.db.models.expressions.F"})
 
 COMMIT_METHODS: dict[str, frozenset[str]] = {

@@ -54,7 +54,9 @@ that are themselves only called there (a `_create_lines` helper of an
 `@transaction.atomic` view). Ordinary Django code that saves two unrelated objects is
 left alone: only the transfer and dependent-write shapes say that the two writes must
 succeed or fail together. Writes committed in separate `try`/`except` blocks (each unit
-handles its own failure), migrations and test code are skipped.""",
+handles its own failure), migrations and test code are skipped. A file is Django code when
+it imports from `django`, or from a `models` module (`from bank.models import Account`) and
+from no other ORM.""",
         why_it_bites="""\
 Between two commits the database holds half of the change, and a crash, a deploy, a
 timeout or a failing second statement leaves it there for good: money taken from one
