@@ -127,6 +127,15 @@ def module_import_edit(
     return module, Edit(Range(Position(0, 0), Position(0, 0)), f"import {module}{newline}")
 
 
+def called_name(func: ast.expr) -> str | None:
+    """The last identifier of what is called, or of a name: ``save`` for ``self.repo.save``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
 def walk(node: ast.AST) -> list[ast.AST]:
     """``ast.walk(node)`` as a list, in the same breadth-first order, without the expression
     contexts and operators (``Load``, ``Add``, ``Eq``...), which have no fields of their own.

@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from pitfalls.astutil import walk
+from pitfalls.astutil import called_name, walk
 from pitfalls.engine import IMPORTED_MODULES, Checker, FileFact, Scope
 from pitfalls.knowledge.caches import (
     CACHE_CLIENT_CONSTRUCTORS,
@@ -47,15 +47,6 @@ _WORD_BOUNDARY = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 def identifier_words(name: str) -> set[str]:
     """``send_email`` -> {send, email}; ``updateOrder`` -> {update, order}."""
     return {word.lower() for word in _WORD_BOUNDARY.findall(name)}
-
-
-def called_name(func: ast.expr) -> str | None:
-    """The last identifier of what is called: ``save`` for ``self.repo.save``."""
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def last_identifier(node: ast.expr) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pitfalls.astutil import last_names, walk
+from pitfalls.astutil import called_name, last_names, walk
 from pitfalls.engine import FUNCTION_TYPES, IMPORTED_MODULES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Edit, Position, Range
@@ -478,7 +478,7 @@ def sql_text(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0) -> s
             return re.sub(r"\{[^{}]*\}", PLACEHOLDER, inner) if inner is not None else None
         if expr.args and (
             checker.qualified_name(func, scope) in db.SQL_TEXT_WRAPPERS
-            or (isinstance(func, (ast.Name, ast.Attribute)) and _last_name(func) in ("SQL", "text"))
+            or (isinstance(func, (ast.Name, ast.Attribute)) and called_name(func) in ("SQL", "text"))
         ):
             return sql_text(expr.args[0], checker, scope, depth + 1)
         return None
@@ -538,7 +538,7 @@ def queryset_chain(expr: ast.AST) -> tuple[ast.expr, list[ast.Call]] | None:
     if not isinstance(current, ast.Attribute):
         return None
     model = current.value
-    model_name = _last_name(model)
+    model_name = called_name(model)
     if model_name is None:
         return None
     if current.attr in db.DJANGO_MANAGERS and (model_name[:1].isupper() or model_name in ("model", "cls")):
@@ -561,14 +561,6 @@ def describe_call(node: ast.Call, segment: Callable[[ast.AST], str]) -> str:
         method = link.func.attr  # type: ignore[attr-defined]
         text += f".{method}(...)" if link.args or link.keywords else f".{method}()"
     return text
-
-
-def _last_name(expr: ast.AST) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return None
 
 
 def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | None:
@@ -675,7 +667,7 @@ def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:
     if any(keyword.arg in ack.keywords for keyword in call.keywords):
         return True
     receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-    name = (_last_name(receiver) or "").lower() if receiver is not None else ""
+    name = (called_name(receiver) or "").lower() if receiver is not None else ""
     return bool(name) and any(word in name for word in ack.receiver_words) and kind not in DB_RECEIVERS
 
 

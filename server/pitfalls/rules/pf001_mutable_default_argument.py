@@ -6,6 +6,7 @@ import ast
 from typing import ClassVar
 
 from pitfalls.astutil import insert_statements_at_body_start, walk
+from pitfalls.cachemodel import parameter_names
 from pitfalls.engine import Checker
 from pitfalls.knowledge.types import COPYING_METHODS, MUTABLE_CONSTRUCTORS, READ_ONLY_METHODS, READING_CALLS
 from pitfalls.model import Applicability, Edit, Fix, Severity
@@ -191,7 +192,7 @@ def _unsafe_uses(
                 parents[id(child)] = node
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Del):
                 names.append(node)  # stores too: `tags += [...]` changes a list in place
-    parameters = {argument.arg for argument in _parameters(function.args)}
+    parameters = set(parameter_names(function))
     found: dict[str, tuple[str, ast.AST]] = {}
     for name in names:
         if name.id not in parameters or name.id in found:
@@ -268,10 +269,6 @@ def _reads_arguments(call: ast.Call, checker: Checker) -> bool:
     if isinstance(func, ast.Attribute) and func.attr in COPYING_METHODS:
         return True
     return checker.qualified_name(func) in READING_CALLS
-
-
-def _parameters(arguments: ast.arguments) -> list[ast.arg]:
-    return [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
 
 
 def _allows_none(annotation: ast.expr, checker: Checker) -> bool:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import ast
 
-from pitfalls.astutil import last_names, walk
+from pitfalls.astutil import called_name, last_names, walk
 from pitfalls.cachemodel import (
     CacheCall,
     assignments_in,
     cache_call,
-    called_name,
     container_for,
     identifier_words,
     import_edit,

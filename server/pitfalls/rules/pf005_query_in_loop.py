@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from pitfalls import dbflow
-from pitfalls.astutil import last_names, walk
+from pitfalls.astutil import called_name, last_names, walk
 from pitfalls.engine import COMPREHENSION_TYPES, LOOP_TYPES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
@@ -153,7 +153,7 @@ code around it.""",
             if queryset is None:
                 continue
             chain_expr, manager, calls = queryset
-            model = checker.module_classes.get(_name_of(manager.value) or "")
+            model = checker.module_classes.get(called_name(manager.value) or "")
             if model is None:
                 continue
             relations = _forward_relations(model, checker, set())
@@ -658,7 +658,7 @@ def _forward_relations(model: ast.ClassDef, checker: Checker, seen: set[str]) ->
             if checker.qualified_name(statement.value.func) in db.DJANGO_FORWARD_RELATIONS:
                 relations.update(_bound(target))
     for base in model.bases:
-        parent = checker.module_classes.get(_name_of(base) or "")
+        parent = checker.module_classes.get(called_name(base) or "")
         if parent is not None:
             relations |= _forward_relations(parent, checker, seen)
     return relations
@@ -707,14 +707,6 @@ def _relation_reads(loop: ast.AST, variable: str, relations: set[str]) -> list[a
                 reads.append(node)
     reads.sort(key=lambda attribute: (attribute.lineno, attribute.col_offset))
     return reads
-
-
-def _name_of(expr: ast.AST) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return None
 
 
 def _short(text: str, limit: int = 40) -> str:

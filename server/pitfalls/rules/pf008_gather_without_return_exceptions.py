@@ -6,10 +6,9 @@ import ast
 import re
 from typing import ClassVar
 
-from pitfalls.astutil import call_keyword, keyword_insertion_edit, last_names, walk
+from pitfalls.astutil import call_keyword, called_name, keyword_insertion_edit, last_names, walk
 from pitfalls.cachemodel import (
     assignments_in,
-    called_name,
     enclosing_statement,
     function_of,
     insert_after_statement,
@@ -170,8 +169,10 @@ def _none_can_fail(
         if not calls:
             return False  # something this file cannot see into
         for call in calls:
-            name = checker.qualified_name(call.func) or called_name(call.func)
-            if (name in TASK_WRAPPERS or called_name(call.func) in TASK_WRAPPERS) and call.args:
+            wraps = (
+                checker.qualified_name(call.func) in TASK_WRAPPERS or called_name(call.func) in TASK_WRAPPERS
+            )
+            if wraps and call.args:
                 inner = call.args[0]
                 if not isinstance(inner, ast.Call):
                     return False

@@ -7,8 +7,7 @@ import collections
 import re
 
 from pitfalls import dbflow
-from pitfalls.astutil import walk
-from pitfalls.cachemodel import called_name
+from pitfalls.astutil import called_name, walk
 from pitfalls.engine import FUNCTION_TYPES, Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import ast
 
-from pitfalls.astutil import call_keyword, keyword_insertion_edit, walk
+from pitfalls.astutil import call_keyword, called_name, keyword_insertion_edit, walk
 from pitfalls.cachemodel import (
     Function,
     assignments_in,
     cache_call,
-    called_name,
     container_for,
     fills_on_miss,
     import_edit,

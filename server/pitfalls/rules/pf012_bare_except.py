@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
-from pitfalls.astutil import walk
+from pitfalls.astutil import called_name, walk
 from pitfalls.cachemodel import local_definition
 from pitfalls.engine import Checker
 from pitfalls.knowledge.types import EXCEPTION_HANDOVER_METHODS, EXITING_CALLS
@@ -170,21 +170,13 @@ def _converts(handler: ast.ExceptHandler) -> bool:
         for node in walk(statement):
             if isinstance(node, ast.Raise):
                 raised = (node.exc, node.cause)
-            elif isinstance(node, ast.Call) and _last_name(node.func) == "reraise":
+            elif isinstance(node, ast.Call) and called_name(node.func) == "reraise":
                 raised = (node,)
             else:
                 continue
             if any(_mentions(part, handler.name) for part in raised if part is not None):
                 return True
     return False
-
-
-def _last_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def _mentions(node: ast.AST, name: str) -> bool:
