@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from pitfalls.astutil import called_name, walk
 from pitfalls.cachemodel import local_definition
+from pitfalls.dbflow import block_of
 from pitfalls.engine import Checker
 from pitfalls.knowledge.types import EXCEPTION_HANDOVER_METHODS, EXITING_CALLS
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
@@ -150,14 +151,13 @@ def _exits_after_try(handler: ast.ExceptHandler, checker: Checker) -> bool:
     statement = checker.parent(handler)
     if not isinstance(statement, ast.Try):
         return False
-    block = checker.parent(statement)
-    for field in ("body", "orelse", "finalbody"):
-        statements = getattr(block, field, None)
-        if isinstance(statements, list) and statement in statements:
-            index = statements.index(statement)
-            following = statements[index + 1] if index + 1 < len(statements) else None
-            return following is not None and _exits(following, handler, checker, follow_helpers=True)
-    return False
+    found = block_of(statement)
+    if found is None:
+        return False
+    statements = found[2]
+    index = next(position for position, item in enumerate(statements) if item is statement)
+    following = statements[index + 1] if index + 1 < len(statements) else None
+    return following is not None and _exits(following, handler, checker, follow_helpers=True)
 
 
 def _converts(handler: ast.ExceptHandler) -> bool:
