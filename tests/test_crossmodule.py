@@ -213,7 +213,7 @@ def test_inference_keeps_a_file_it_cannot_reduce_safely() -> None:
     assert text_for_inference(referred_to, {99}) == referred_to
 
 
-PARAMETRIZED_TEST = """\
+PARAMETRIZED_CHECKS = """\
 from decimal import Decimal
 
 import pytest
@@ -221,18 +221,18 @@ from pytest import mark
 
 
 @pytest.mark.parametrize("amount, expected", [(10, "10"), (20, "20")])
-def test_listed_values(amount, expected, price_fixture):
+def check_listed_values(amount, expected, price_fixture):
     assert Decimal(amount) == Decimal(expected)
     assert Decimal(amount / 2)
     assert Decimal(price_fixture)
 
 
 @mark.parametrize(argnames=("row",), argvalues=[({"amount": 1},)])
-class TestRows:
-    def test_item(self, row):
+class RowChecks:
+    def check_item(self, row):
         assert Decimal(row["amount"])
 
-    def test_rebound(self, row):
+    def check_rebound(self, row):
         row = load(row)
         assert Decimal(row)
 """
@@ -240,8 +240,49 @@ class TestRows:
 
 def test_parameters_filled_by_parametrize_are_not_asked_about() -> None:
     """Jedi cannot see parametrized values and searches every fixture module for nothing;
-    the question goes only where an answer is possible (a fixture, a rebound name)."""
-    result = analyze_source(PARAMETRIZED_TEST, path="test_prices.py")
+    the question goes only where an answer is possible (a fixture, a rebound name). The
+    functions here are tests pytest is configured to collect under other names."""
+    result = analyze_source(PARAMETRIZED_CHECKS, path="price_checks.py")
 
     asked = sorted(question.payload["argument"] for question in result.type_questions)
     assert asked == ["price_fixture", "row"]
+
+
+TEST_CODE_ASKING = """\
+from decimal import Decimal
+
+import pytest
+
+from shop.rates import VAT
+
+
+def test_total(order):
+    assert Decimal(order.total / 2)
+    assert Decimal(VAT)
+
+
+@pytest.fixture
+def vat():
+    return Decimal(VAT)
+
+
+class TestRefunds:
+    def check(self, refund):
+        assert Decimal(refund.amount)
+
+
+def rate():
+    return Decimal(VAT)
+"""
+
+
+@pytest.mark.parametrize("path", ["test_refunds.py", "conftest.py", "refunds.py"])
+def test_test_code_asks_no_questions(path: str) -> None:
+    """In test code a value from elsewhere is mostly a fixture: jedi would read every
+    conftest and fixture module to find the test's own expected value. Only code outside
+    tests asks; in a test file, nothing does."""
+    result = analyze_source(TEST_CODE_ASKING, path=path)
+
+    asked = [(question.position.line + 1, question.payload["argument"]) for question in result.type_questions]
+    assert asked == ([] if path != "refunds.py" else [(24, "VAT")])
+    assert not result.findings

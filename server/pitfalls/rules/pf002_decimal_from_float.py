@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from pitfalls.astutil import call_argument, last_names
+from pitfalls.dbflow import is_test_code
 from pitfalls.engine import FUNCTION_TYPES, Checker
 from pitfalls.knowledge.types import (
     DECIMAL_CONSTRUCTORS,
@@ -42,9 +43,16 @@ class DecimalFromFloat(Rule):
 Finds `Decimal(...)` and `Decimal.from_float(...)` (however `Decimal` is imported) whose
 argument is a float: a float literal, `float(...)`, a true division `/`, arithmetic
 with a float, a name annotated or assigned as a float, or a call known to return one
-(`time.time()`, `math.sqrt()`, `timedelta.total_seconds()`). Arguments whose type is
-unknown are left alone. A literal binary holds exactly (`2.0`, `0.25`) is reported too,
-with a message that says it is exact: it drifts as soon as someone edits it to `2.1`.""",
+(`time.time()`, `math.sqrt()`, `timedelta.total_seconds()`). A value that comes from
+another module (a constant, an attribute, what a function returns) is followed there by
+static type inference, which never imports or runs the project. Arguments whose type is
+still unknown are left alone. A literal binary holds exactly (`2.0`, `0.25`) is reported
+too, with a message that says it is exact: it drifts as soon as someone edits it to `2.1`.
+
+In test code (test files, `test_*` functions, fixtures, test classes) only what the file
+itself shows is reported. There a value from elsewhere is mostly a pytest fixture, which
+inference resolves by reading every conftest and fixture module, and what it finds is the
+test's expected value, not money the program moves.""",
         why_it_bites="""\
 `0.1` cannot be stored exactly in binary floating point. `Decimal(0.1)` faithfully copies
 the float's error: `Decimal('0.1000000000000000055511151231257827021181583404541015625')`.
@@ -101,6 +109,8 @@ is usually what was meant but is a different number than before.""",
         if reason is None and from_float and not _is_int_literal(argument):
             reason = "a value passed to `Decimal.from_float`"
         if reason is None:
+            if is_test_code(checker, checker.scope):
+                return
             if undecided and isinstance(undecided[0], _INFERABLE):
                 if not _from_parametrize(undecided[0], checker):
                     payload = self._payload(node, argument, from_float, checker)
