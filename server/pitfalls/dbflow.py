@@ -233,6 +233,8 @@ def _receiver_kind(
             made = _instance_attribute_kind(expr.attr, checker, scope, depth)
             if made is not None:
                 return made if made.kind != db.OTHER else None
+        if called_name(expr.value) in db.WEB_REQUEST_NAMES:
+            return None  # ``request.session.get(key)`` reads the user's web session
         return _conventional(expr.attr)
     return None
 

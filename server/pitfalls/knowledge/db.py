@@ -233,6 +233,10 @@ CONVENTIONAL_NAMES: dict[str, str] = {
 """Receiver kinds guessed from the last name of the receiver (``self.conn``, ``db.session``)
 when the file does not show how it was made."""
 
+WEB_REQUEST_NAMES = frozenset({"request", "req"})
+"""Owners whose ``session`` is the web framework's per-user session (Django's
+``request.session``, a dict-like store), not a database session."""
+
 # Calls: queries, writes, commits -------------------------------------------------------
 
 QUERY_METHODS: dict[str, frozenset[str]] = {

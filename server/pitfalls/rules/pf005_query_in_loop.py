@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from pitfalls import dbflow
 from pitfalls.astutil import called_name, last_names, walk
-from pitfalls.engine import COMPREHENSION_TYPES, LOOP_TYPES, Checker, Scope, parent_of
+from pitfalls.cachemodel import parameter_names
+from pitfalls.engine import COMPREHENSION_TYPES, FUNCTION_TYPES, LOOP_TYPES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -36,6 +40,12 @@ It also finds Django's hidden form: iterating a queryset and reading a `ForeignK
 `OneToOneField` of each row (`order.customer.name`) when the queryset has no
 `select_related`/`prefetch_related` for that relation (the model must be defined in the
 same file).
+
+The query may sit in a helper: a loop that calls a function or method of the same file
+(`load_invoice(invoice_id)`, `self.open_invoices(status)`) whose query is built from the
+parameter the loop feeds is reported at the call, naming the helper's query. Helpers that
+remember their answers are left alone: memoized with a decorator (`lru_cache`, `cache`,
+`cached`...), or that look the parameter up in a cache or a dict named like one first.
 
 Loops that do not walk a collection are left alone: `while` loops (polling, retries,
 paging with a cursor), `for attempt in range(3)`, loops that sleep, loops over batches,
@@ -83,6 +93,8 @@ query per row). A query per item has no automatic fix: how to batch it depends o
 code around it.""",
     )
     wants_scopes = True
+    checks_scopes_after_walk = True
+    """Calls of helpers of this file look into the helper's finished scope."""
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         if (
@@ -91,53 +103,86 @@ code around it.""",
             or dbflow.is_test_code(checker, scope)
         ):
             return
-        reported: set[int] = set()
-        calls = dbflow.classified_calls(scope, checker)
         if not scope.has_any(_LOOP_TYPES):
             return  # every finding is about a loop of this scope
-        classified = {id(call.node) for call in calls}
-        for call in calls:
-            if call.bulk or call.role not in (dbflow.QUERY, dbflow.WRITE):
-                continue
-            if _is_chain_link(call.node, classified):
-                continue
-            if call.role == dbflow.WRITE and call.library == "django":
-                continue
-            lazy = call.library in ("django", db.LEGACY_QUERY) and call.method in db.QUERYSET_LAZY_METHODS
-            if lazy and not _evaluated(call.node, scope):
-                continue
-            if call.kind == db.SESSION and call.method in db.SESSION_WRITE_METHODS:
-                continue
+        queries = _repeatable_queries(scope, checker)
+        for call in queries:
             loop = _per_item_loop(call, checker, scope)
-            if loop is None or id(call.node) in reported:
-                continue
-            reported.add(id(call.node))
-            self._report_query(call, loop, checker)
+            if loop is not None:
+                self._report_query(call, loop, checker)
+        self._check_helper_calls(
+            scope, checker, {id(call.node) for call in dbflow.classified_calls(scope, checker)}
+        )
         self._check_lazy_relations(scope, checker)
 
     def _report_query(self, call: dbflow.DbCall, loop: ast.AST, checker: Checker) -> None:
         source = checker.source
         iterated = _iterated(loop)
         what = f"`{dbflow.describe_call(call.node, source.segment)}`"
-        if call.role == dbflow.WRITE:
-            hint = "send the rows in one `executemany` call or one multi-row statement"
-        elif call.library == "django" and _manager_of(call) == db.FLASK_SQLALCHEMY_QUERY:
-            hint = "fetch all rows before the loop with one query (`filter(Model.id.in_(...))`)"
-        elif call.library == "django":
-            hint = "fetch all rows before the loop (`filter(pk__in=...)`, `in_bulk`, `select_related`)"
-        elif call.kind == db.ASYNCPG:
-            hint = "fetch all rows before the loop with one query (`WHERE id = ANY($1)`)"
-        else:
-            hint = "fetch all rows before the loop with one query (`WHERE id IN (...)`)"
         message = (
             f"{what} runs a query for each item of `{_short(source.segment(iterated))}`: "
-            f"1 + N round trips that grow with the data; {hint}"
+            f"1 + N round trips that grow with the data; {_batching_hint(call)}"
         )
         checker.report(
             self,
             call.node,
             message,
             related=(checker.related("the loop that repeats the query", iterated),),
+        )
+
+    # Helpers of this file that query ---------------------------------------------------
+
+    def _check_helper_calls(self, scope: Scope, checker: Checker, classified: set[int]) -> None:
+        """``for order_id in ids: load_order(order_id)`` where ``load_order`` (a function or
+        method of this file) sends a query built from that parameter."""
+        for node in scope.of(ast.Call):
+            assert isinstance(node, ast.Call)
+            if id(node) in classified or not checker.enclosing_loops(node):
+                continue
+            callee = dbflow.local_callee(node, checker, scope)
+            callee_scope = dbflow.scope_for(callee, checker) if callee is not None else None
+            if callee_scope is None or callee_scope is scope:
+                continue
+            queries = _parameter_queries(callee_scope, checker)
+            if not queries:
+                continue
+            fed = _arguments_by_parameter(node, callee_scope)
+            for query in queries:
+                built_from = [fed[name] for name in query.built_from if name in fed]
+                if not built_from:
+                    continue
+                receivers = [fed[name] for name in query.receiver_from if name in fed]
+                loop = _loop_feeding(
+                    node,
+                    checker,
+                    scope,
+                    functools.partial(_any_uses, built_from),
+                    functools.partial(_any_uses, receivers),
+                )
+                if loop is not None:
+                    self._report_helper_call(node, query.call, loop, checker)
+                    break
+
+    def _report_helper_call(
+        self, node: ast.Call, query: dbflow.DbCall, loop: ast.AST, checker: Checker
+    ) -> None:
+        source = checker.source
+        iterated = _iterated(loop)
+        helper = _short(source.segment(node.func))
+        what = f"`{dbflow.describe_call(query.node, source.segment)}`"
+        message = (
+            f"`{helper}(...)` runs a query ({what}, line {query.node.lineno}) for each item of "
+            f"`{_short(source.segment(iterated))}`: 1 + N round trips that grow with the data; "
+            f"{_batching_hint(query)} and pass them in"
+        )
+        checker.report(
+            self,
+            node,
+            message,
+            related=(
+                checker.related("the query the helper sends", query.node),
+                checker.related("the loop that repeats it", iterated),
+            ),
         )
 
     # Django lazy relations -------------------------------------------------------------
@@ -192,6 +237,186 @@ code around it.""",
 
 _LOOP_TYPES = (*LOOP_TYPES, *COMPREHENSION_TYPES)
 """What ``Checker.enclosing_loops`` counts as a loop; the lazy relations are read in loops too."""
+
+
+def _repeatable_queries(scope: Scope, checker: Checker) -> list[dbflow.DbCall]:
+    """The scope's calls that send a query (or a write other than Django's) each time they
+    run: not one link of a longer chain, not a bulk call, not a lazy queryset left unrun."""
+    cached = scope.state.get("pf005.queries")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    calls = dbflow.classified_calls(scope, checker)
+    classified = {id(call.node) for call in calls}
+    queries = []
+    for call in calls:
+        if call.bulk or call.role not in (dbflow.QUERY, dbflow.WRITE):
+            continue
+        if _is_chain_link(call.node, classified):
+            continue
+        if call.role == dbflow.WRITE and call.library == "django":
+            continue
+        lazy = call.library in ("django", db.LEGACY_QUERY) and call.method in db.QUERYSET_LAZY_METHODS
+        if lazy and not _evaluated(call.node, scope):
+            continue
+        if call.kind == db.SESSION and call.method in db.SESSION_WRITE_METHODS:
+            continue
+        if call.sql is not None and dbflow.sql_verb(call.sql) in db.SCHEMA_SQL_VERBS:
+            continue
+        queries.append(call)
+    scope.state["pf005.queries"] = queries
+    return queries
+
+
+def _batching_hint(call: dbflow.DbCall) -> str:
+    if call.role == dbflow.WRITE:
+        return "send the rows in one `executemany` call or one multi-row statement"
+    if call.library == "django" and _manager_of(call) == db.FLASK_SQLALCHEMY_QUERY:
+        return "fetch all rows before the loop with one query (`filter(Model.id.in_(...))`)"
+    if call.library == "django":
+        return "fetch all rows before the loop (`filter(pk__in=...)`, `in_bulk`, `select_related`)"
+    if call.kind == db.ASYNCPG:
+        return "fetch all rows before the loop with one query (`WHERE id = ANY($1)`)"
+    return "fetch all rows before the loop with one query (`WHERE id IN (...)`)"
+
+
+@dataclass(frozen=True)
+class _HelperQuery:
+    """A query a helper sends once per call, and the parameters it is built from."""
+
+    call: dbflow.DbCall
+    built_from: frozenset[str]
+    """The parameters its arguments (the SQL values, the lookup) are built from."""
+    receiver_from: frozenset[str]
+    """The parameters its receiver comes from (``conn.execute``, ``model.objects``): a
+    loop that passes a different one each time walks databases or models."""
+
+
+def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
+    """The function's queries that are built from its parameters and run once per call:
+    not in a loop of its own (reported there), not behind a memo check or a cache lookup
+    of the parameter, not in a function memoized by a decorator (one query per key)."""
+    cached = scope.state.get("pf005.parameter_queries")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found: list[_HelperQuery] = []
+    scope.state["pf005.parameter_queries"] = found
+    function = scope.node
+    if not isinstance(function, FUNCTION_TYPES) or _is_memoized(function, checker):
+        return found
+    if dbflow.is_migration(checker, scope) or dbflow.is_test_code(checker, scope):
+        return found
+    queries = [
+        call
+        for call in _repeatable_queries(scope, checker)
+        if not checker.enclosing_loops(call.node) and not _guarded_by_memo(call.node, function)
+    ]
+    if not queries:
+        return found
+    parameters = parameter_names(function)
+    if parameters and parameters[0] in ("self", "cls"):
+        parameters = parameters[1:]
+    dependents = {name: _dependent_on(name, function) for name in parameters}
+    if any(_looks_up_memo(function, dependent, queries) for dependent in dependents.values()):
+        return found
+    for call in queries:
+        built_from = frozenset(
+            name for name, dependent in dependents.items() if _query_depends(call, dependent, checker, scope)
+        )
+        if built_from:
+            receiver_from = frozenset(
+                name for name, dependent in dependents.items() if _receiver_depends(call, dependent)
+            )
+            found.append(_HelperQuery(call, built_from, receiver_from))
+    return found
+
+
+def _looks_up_memo(function: ast.AST, dependent: set[str], queries: list[dbflow.DbCall]) -> bool:
+    """Whether the function looks its parameter up in a cache first: ``cache.get(key)``,
+    ``self._cache[key]``. A memoizing helper queries once per key, not per call."""
+    for node in walk(function):
+        if isinstance(node, ast.Subscript) and _uses(node.slice, dependent):
+            root: ast.AST = node.value
+            while isinstance(root, ast.Attribute):
+                if any(word in root.attr.lower() for word in _MEMO_WORDS):
+                    return True
+                root = root.value
+            if isinstance(root, ast.Name) and any(word in root.id.lower() for word in _MEMO_WORDS):
+                return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "get_many")
+            and any(_uses(argument, dependent) for argument in node.args)
+            and _names_memo(node.func.value)
+            and all(node is not query.node for query in queries)
+        ):
+            return True
+    return False
+
+
+_MEMO_WORDS = ("cache", "memo")
+
+
+def _names_memo(expression: ast.AST) -> bool:
+    return any(
+        isinstance(node, (ast.Name, ast.Attribute))
+        and any(
+            word in (node.id if isinstance(node, ast.Name) else node.attr).lower() for word in _MEMO_WORDS
+        )
+        for node in walk(expression)
+    )
+
+
+def _is_memoized(function: ast.FunctionDef | ast.AsyncFunctionDef, checker: Checker) -> bool:
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = checker.qualified_name(target) or called_name(target) or ""
+        if any(word in name.lower() for word in _MEMO_WORDS):
+            return True
+    return False
+
+
+def _dependent_on(name: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """``name`` and the names the function assigns from it."""
+    names = {name}
+    assignments: list[tuple[set[str], ast.AST]] = []
+    for statement in function.body:
+        for node in walk(statement):
+            if isinstance(node, ast.Assign):
+                assignments.append(({n for target in node.targets for n in _bound(target)}, node.value))
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                assignments.append((set(_bound(node.target)), node.value))
+    changed = True
+    while changed:
+        changed = False
+        for targets, value in assignments:
+            if targets - names and _uses(value, names):
+                names |= targets
+                changed = True
+    return names
+
+
+def _arguments_by_parameter(call: ast.Call, callee_scope: Scope) -> dict[str, ast.expr]:
+    """The call's arguments by the callee's parameter names; positional ones only up to a
+    ``*args`` (after it, which parameter gets what is unknown)."""
+    function = callee_scope.node
+    assert isinstance(function, FUNCTION_TYPES)
+    arguments = function.args
+    positional = [argument.arg for argument in (*arguments.posonlyargs, *arguments.args)]
+    bound_method = isinstance(call.func, ast.Attribute) and not any(
+        called_name(decorator) == "staticmethod" for decorator in function.decorator_list
+    )
+    if bound_method and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    fed: dict[str, ast.expr] = {}
+    for name, argument in zip(positional, call.args, strict=False):
+        if isinstance(argument, ast.Starred):
+            break
+        fed[name] = argument
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            fed[keyword.arg] = keyword.value
+    return fed
 
 
 def _manager_of(call: dbflow.DbCall) -> str | None:
@@ -278,11 +503,24 @@ def _iterated(loop: ast.AST) -> ast.expr:
 
 def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.AST | None:
     """The innermost loop that walks a collection and feeds the query a value of its item."""
-    node = call.node
-    if call.sql is not None:
-        verb = dbflow.sql_verb(call.sql)
-        if verb in db.SCHEMA_SQL_VERBS:
-            return None
+    return _loop_feeding(
+        call.node,
+        checker,
+        scope,
+        lambda dependent: _query_depends(call, dependent, checker, scope),
+        lambda dependent: _receiver_depends(call, dependent),
+    )
+
+
+def _loop_feeding(
+    node: ast.Call,
+    checker: Checker,
+    scope: Scope,
+    depends: Callable[[set[str]], bool],
+    receiver_depends: Callable[[set[str]], bool] | None = None,
+) -> ast.AST | None:
+    """The innermost loop around ``node`` that walks a collection and whose items
+    ``depends`` says the call is built from."""
     loops: list[ast.AST] = []
     for loop in checker.enclosing_loops(node):
         if isinstance(loop, ast.While) and not _popped_targets(loop):
@@ -300,7 +538,7 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
         dependent = set(per_loop[id(loop)][0])
         dependents.append(dependent)
         every_dependent |= dependent
-    if _receiver_depends(call, every_dependent):
+    if receiver_depends is not None and receiver_depends(every_dependent):
         return None
     for loop, dependent in zip(loops, dependents, strict=True):
         if _guarded_by_memo(node, loop):
@@ -313,7 +551,7 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
             per_loop[id(loop)] = (names, walks)
         if not walks:
             continue
-        if _query_depends(call, dependent, checker, scope):
+        if depends(dependent):
             return loop
     return None
 
@@ -502,6 +740,10 @@ def _bound(target: ast.AST) -> list[str]:
     if isinstance(target, ast.Starred):
         return _bound(target.value)
     return []
+
+
+def _any_uses(nodes: list[ast.expr], names: set[str]) -> bool:
+    return any(_uses(node, names) for node in nodes)
 
 
 def _uses(node: ast.AST | None, names: set[str]) -> bool:
