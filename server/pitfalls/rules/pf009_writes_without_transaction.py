@@ -370,29 +370,35 @@ def _only_called_in_transactions(scope: Scope, checker: Checker) -> bool:
 
 
 def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _CallsPart:
-    """The block's part of ``_CALLS_IN_TRANSACTIONS``: how often each identifier occurs in
-    its text, and, for its statements that can open a transaction at all, their calls by
-    name (``helper(...)``, ``self.helper(...)``) as (called name, name of the function
-    making the call, whether it runs inside a transaction block or decorated function,
-    count).
+    """The block's part of ``_CALLS_IN_TRANSACTIONS``: its text, and, for its statements
+    that can open a transaction at all, their calls by name (``helper(...)``,
+    ``self.helper(...)``) as (called name, name of the function making the call, whether it
+    runs inside a transaction block or decorated function, count).
 
     Read from the syntax alone (``.begin()`` and ``.transaction()`` on any receiver count),
     since a file fact cannot wait for the walk to reach the other blocks. Most statements
-    open no transaction and cost only a scan of their text."""
-    words: collections.Counter[str] = collections.Counter()
+    open no transaction and cost only a look at their text."""
     counts: dict[tuple[str, str, bool], int] = {}
     defines: list[str] = []
     source = checker.source
     starts = source.line_starts
+    block_text = ""
+    if statements:
+        first = statements[0]
+        first_line = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
+        last_line = statements[-1].end_lineno or statements[-1].lineno
+        block_text = source.text[
+            starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None
+        ]
     for statement in statements:
         if isinstance(statement, FUNCTION_TYPES):
             defines.append(statement.name)
         elif isinstance(statement, ast.ClassDef):
             defines.extend(item.name for item in statement.body if isinstance(item, FUNCTION_TYPES))
+    for statement in statements:
         first_line = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
         last_line = statement.end_lineno or statement.lineno
         text = source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
-        words.update(_IDENTIFIER.findall(text))
         if not any(word in text for word in _TRANSACTION_WORDS):
             continue
         pending: list[tuple[ast.AST, str, bool]] = [(statement, "", False)]
@@ -411,7 +417,7 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
                     counts[(name, caller, inside)] = counts.get((name, caller, inside), 0) + 1
             pending.extend((child, caller, inside) for child in ast.iter_child_nodes(node))
     calls = frozenset((name, caller, inside, count) for (name, caller, inside), count in counts.items())
-    return _CallsPart(dict(words), calls, tuple(sorted(defines)))
+    return _CallsPart(block_text, calls, tuple(sorted(defines)))
 
 
 def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
@@ -441,13 +447,17 @@ def _all_calls_in_transactions(parts: list[_CallsPart]) -> frozenset[str]:
         definitions.update(part.defines)
         for name, caller, inside, count in part.calls:
             callers.setdefault(name, []).append((caller, inside, count))
+    # not a function of this file, or one of several of that name
+    defined_once = frozenset(name for name in callers if definitions[name] == 1)
+    mentions: collections.Counter[str] = collections.Counter()
+    if defined_once:
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(defined_once))) + r")\b")
+        for part in parts:
+            mentions.update(part.mentions(defined_once, pattern))
     candidates = set()
-    for name, calls in callers.items():
-        if definitions[name] != 1:
-            continue  # not a function of this file, or one of several of that name
-        mentions = sum(part.words.get(name, 0) for part in parts)
+    for name in defined_once:
         # the calls, and the one `def` (its name once more), are every mention of it
-        if mentions == sum(count for _caller, _inside, count in calls) + 1:
+        if mentions[name] == sum(count for _caller, _inside, count in callers[name]) + 1:
             candidates.add(name)
     covered: set[str] = set()
     changed = True
@@ -461,20 +471,28 @@ def _all_calls_in_transactions(parts: list[_CallsPart]) -> frozenset[str]:
 
 
 class _CallsPart:
-    """One block's part: how often each identifier occurs, and its calls (see
-    ``_calls_in_transactions``). Hashable, as a block's part of a fact must be (the editor
-    compares the parts as a multiset), with the counts kept as a dict for lookups."""
+    """One block's part: its text and its calls (see ``_calls_in_transactions``). Hashable,
+    as a block's part of a fact must be (the editor compares the parts as a multiset)."""
 
-    __slots__ = ("_hash", "calls", "defines", "words")
+    __slots__ = ("_hash", "_mentions", "calls", "defines", "text")
 
     def __init__(
-        self, words: dict[str, int], calls: frozenset[tuple[str, str, bool, int]], defines: tuple[str, ...]
+        self, text: str, calls: frozenset[tuple[str, str, bool, int]], defines: tuple[str, ...]
     ) -> None:
-        self.words = words
+        self.text = text
         self.calls = calls
         self.defines = defines
         """The functions and methods the block defines at its top level."""
-        self._hash = hash((frozenset(words.items()), calls, defines))
+        self._hash = hash((text, calls, defines))
+        self._mentions: tuple[frozenset[str], collections.Counter[str]] | None = None
+
+    def mentions(self, names: frozenset[str], pattern: re.Pattern[str]) -> collections.Counter[str]:
+        """How often each of ``names`` (which ``pattern`` finds as whole words) occurs in
+        the text. Kept for the last names asked: the editor keeps the parts of unchanged
+        blocks, and asks them about the same names on the next keystroke."""
+        if self._mentions is None or self._mentions[0] != names:
+            self._mentions = (names, collections.Counter(pattern.findall(self.text)))
+        return self._mentions[1]
 
     def __hash__(self) -> int:
         return self._hash
@@ -485,11 +503,10 @@ class _CallsPart:
             and self._hash == other._hash
             and self.calls == other.calls
             and self.defines == other.defines
-            and self.words == other.words
+            and self.text == other.text
         )
 
 
-_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _TRANSACTION_WORDS = ("atomic", "begin", "transaction")
 _TRANSACTION_METHOD_NAMES = frozenset().union(*db.TRANSACTION_METHODS.values())
 _CALLS_IN_TRANSACTIONS: FileFact[frozenset[str]] = FileFact(
