@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -135,9 +136,12 @@ code around it.""",
     def _check_helper_calls(self, scope: Scope, checker: Checker, classified: set[int]) -> None:
         """``for order_id in ids: load_order(order_id)`` where ``load_order`` (a function or
         method of this file) sends a query built from that parameter."""
+        defined = _defined_function_names(checker)
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
-            if id(node) in classified or not checker.enclosing_loops(node):
+            if called_name(node.func) not in defined or id(node) in classified:
+                continue
+            if not checker.enclosing_loops(node):
                 continue
             callee = dbflow.local_callee(node, checker, scope)
             callee_scope = dbflow.scope_for(callee, checker) if callee is not None else None
@@ -265,6 +269,19 @@ def _repeatable_queries(scope: Scope, checker: Checker) -> list[dbflow.DbCall]:
         queries.append(call)
     scope.state["pf005.queries"] = queries
     return queries
+
+
+def _defined_function_names(checker: Checker) -> frozenset[str]:
+    """The name of every ``def`` in the file's text: most calls in a loop call no function
+    of the file, and are dropped with a set lookup instead of a search for a callee."""
+    state = checker.module_scope.state
+    names = state.get("pf005.defined")
+    if names is None:
+        names = state["pf005.defined"] = frozenset(_DEF_NAME.findall(checker.source.text))
+    return names  # type: ignore[return-value]
+
+
+_DEF_NAME = re.compile(r"\bdef\s+([^\W\d]\w*)\s*[(\[]")
 
 
 def _batching_hint(call: dbflow.DbCall) -> str:
