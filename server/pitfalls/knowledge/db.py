@@ -234,8 +234,10 @@ CONVENTIONAL_NAMES: dict[str, str] = {
 when the file does not show how it was made."""
 
 WEB_REQUEST_NAMES = frozenset({"request", "req"})
-"""Owners whose ``session`` is the web framework's per-user session (Django's
-``request.session``, a dict-like store), not a database session."""
+"""Names of a web request object. Its ``session`` is the framework's per-user session
+(Django's ``request.session``, a dict-like store), not a database session, and its
+upper-case attributes (``POST``, ``GET``, ``FILES``) hold what the client sent, not
+constants."""
 
 # Calls: queries, writes, commits -------------------------------------------------------
 

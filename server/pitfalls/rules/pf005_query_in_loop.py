@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from pitfalls import dbflow
 from pitfalls.astutil import called_name, last_names, walk
 from pitfalls.cachemodel import parameter_names
-from pitfalls.engine import COMPREHENSION_TYPES, FUNCTION_TYPES, LOOP_TYPES, Checker, Scope, parent_of
+from pitfalls.engine import (
+    COMPREHENSION_TYPES,
+    FUNCTION_TYPES,
+    LOOP_TYPES,
+    SCOPE_TYPES,
+    Checker,
+    Scope,
+    parent_of,
+)
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -49,9 +57,12 @@ remember their answers are left alone: memoized with a decorator (`lru_cache`, `
 `cached`...), or that look the parameter up in a cache or a dict named like one first.
 
 Loops that do not walk a collection are left alone: `while` loops (polling, retries,
-paging with a cursor), `for attempt in range(3)`, loops that sleep, loops over batches,
-chunks or pages (one query per batch is the cure, not the disease), loops over
-databases, models or tables, and schema statements (`CREATE`, `ALTER`, `VACUUM`...).
+paging with a cursor), `for attempt in range(3)`, loops that sleep (in their body or
+through a helper of the file), loops over batches, chunks or pages (one query per batch
+is the cure, not the disease), loops over constants (`ALL_CAPS` names such as
+`settings.DEFAULT_GROUPS`), loops over databases, models or tables, and schema statements
+(`CREATE`, `ALTER`, `VACUUM`...). A query after which the loop always returns, raises or
+breaks runs once, and is not reported either.
 `executemany`, `bulk_create`, `bulk_update` and `in_bulk` are one round trip and never
 reported. Django data migrations, Alembic revisions, `migration.py` modules and tests
 (files such as `test_*.py`, `conftest.py` and `tests.py`, and elsewhere `test_*`
@@ -560,7 +571,10 @@ def _loop_feeding(
     for loop, dependent in zip(loops, dependents, strict=True):
         if _guarded_by_memo(node, loop):
             return None
-        if not dependent:
+        leaves = _leaves_after(node, loop)
+        if leaves is ast.Return:
+            return None  # runs once, then the function returns
+        if leaves is ast.Break or not dependent:
             continue
         names, walks = per_loop[id(loop)]
         if walks is None:
@@ -571,6 +585,40 @@ def _loop_feeding(
         if depends(dependent):
             return loop
     return None
+
+
+def _leaves_after(node: ast.AST, loop: ast.AST) -> type[ast.Return] | type[ast.Break] | None:
+    """``ast.Return`` when, once ``node`` has run, the code always returns or raises before
+    the next iteration of ``loop`` (``if check.key == key: return flips(check)``),
+    ``ast.Break`` when it always leaves ``loop``; None when it may go round again. A path
+    through a ``try`` body may go on after an exception, so it counts as going round."""
+    child = node
+    nested_loop = False
+    for ancestor in Checker.ancestors(node):
+        if isinstance(ancestor, SCOPE_TYPES) or (isinstance(ancestor, ast.Try) and child in ancestor.body):
+            return None
+        if ancestor is not loop and isinstance(ancestor, _LOOP_TYPES):
+            nested_loop = True  # a ``break`` from here on leaves that loop, not this one
+        if isinstance(child, ast.stmt):
+            for field in _STATEMENT_LISTS:
+                block = getattr(ancestor, field, None)
+                if block.__class__ is not list or child not in block:
+                    continue
+                for statement in block[block.index(child) :]:
+                    if isinstance(statement, (ast.Return, ast.Raise)):
+                        return ast.Return
+                    if isinstance(statement, ast.Break) and not nested_loop:
+                        return ast.Break
+                    if isinstance(statement, ast.Continue):
+                        return None
+                break
+        if ancestor is loop:
+            return None
+        child = ancestor
+    return None
+
+
+_STATEMENT_LISTS = ("body", "orelse", "finalbody")
 
 
 def _guarded_by_memo(node: ast.AST, loop: ast.AST) -> bool:
@@ -635,26 +683,45 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
     for target, iterable in pairs:
         if _names_batches(target) or _iterates_counter(iterable, checker, scope):
             return False
-        if _is_literal_collection(iterable, checker, scope) or _iterates_command_arguments(
-            iterable, checker, scope
+        if (
+            _is_literal_collection(iterable, checker, scope)
+            or _iterates_command_arguments(iterable, checker, scope)
+            or _iterates_constant(iterable)
         ):
             return False
         if isinstance(iterable, ast.Call) and _names_batches(iterable.func):
             return False
         if _walks_schema(iterable):
             return False
+    defined = _defined_function_names(checker)
     for statement in body:
         for node in walk(statement):
             if node.__class__ is not ast.Call:
                 continue
-            func = node.func  # type: ignore[attr-defined]
-            # A method call names a sleep only when its attribute is ``sleep``: only those,
-            # and plain names (imported under any alias), need resolving.
-            if func.__class__ is ast.Attribute and func.attr not in _SLEEP_NAMES:
-                continue
-            if checker.qualified_name(func, scope) in db.SLEEP_CALLS:
+            if _sleeps(node, checker, scope):  # type: ignore[arg-type]
+                return False
+            if called_name(node.func) in defined and _helper_sleeps(node, checker, scope):  # type: ignore[attr-defined,arg-type]
                 return False
     return True
+
+
+def _sleeps(call: ast.Call, checker: Checker, scope: Scope) -> bool:
+    func = call.func
+    # A method call names a sleep only when its attribute is ``sleep``: only those, and
+    # plain names (imported under any alias), need resolving.
+    if func.__class__ is ast.Attribute and func.attr not in _SLEEP_NAMES:  # type: ignore[attr-defined]
+        return False
+    return checker.qualified_name(func, scope) in db.SLEEP_CALLS
+
+
+def _helper_sleeps(call: ast.Call, checker: Checker, scope: Scope) -> bool:
+    """``self.pause()`` where ``pause`` (a function of this file) calls ``time.sleep``: a
+    throttled loop, as much as one that sleeps in its own body."""
+    callee = dbflow.local_callee(call, checker, scope)
+    callee_scope = dbflow.scope_for(callee, checker) if callee is not None else None
+    if callee_scope is None or callee_scope is scope:
+        return False
+    return any(_sleeps(node, checker, callee_scope) for node in callee_scope.of(ast.Call))  # type: ignore[arg-type]
 
 
 _SLEEP_NAMES = last_names(db.SLEEP_CALLS)
@@ -670,6 +737,23 @@ def _iterates_command_arguments(iterable: ast.expr, checker: Checker, scope: Sco
     while isinstance(root, (ast.Subscript, ast.Attribute, ast.Call)):
         root = root.func if isinstance(root, ast.Call) else root.value
     return isinstance(root, ast.Name) and root.id in db.COMMAND_ARGUMENT_NAMES
+
+
+def _iterates_constant(iterable: ast.expr) -> bool:
+    """``for name in settings.DEFAULT_GROUPS``, ``for model in MODELS``,
+    ``self.FIELDS.items()``: a constant by its name, the handful of values the code or its
+    configuration lists, not data."""
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Attribute)
+        and iterable.func.attr in ("items", "keys", "values")
+        and not iterable.args
+    ):
+        iterable = iterable.func.value
+    if isinstance(iterable, ast.Attribute) and called_name(iterable.value) in db.WEB_REQUEST_NAMES:
+        return False  # ``request.POST``, ``request.FILES``: what the client sent
+    name = called_name(iterable) if isinstance(iterable, (ast.Name, ast.Attribute)) else None
+    return name is not None and len(name) > 1 and name.isupper()
 
 
 def _walks_schema(iterable: ast.expr) -> bool:
