@@ -887,7 +887,7 @@ def local_callee(
         and isinstance(func.value, ast.Name)
         and func.value.id in ("self", "cls")
     ):
-        return method_of_enclosing_class(func.attr, scope)
+        return method_of_enclosing_class(func.attr, scope, checker)
     return None
 
 
@@ -909,15 +909,34 @@ def _functions_named(scope: Scope, name: str) -> list[ast.FunctionDef | ast.Asyn
     return [*by_name.get(name, ()), *async_by_name.get(name, ())]
 
 
-def method_of_enclosing_class(name: str, scope: Scope) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def method_of_enclosing_class(
+    name: str, scope: Scope, checker: Checker
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The method ``self.<name>`` calls from ``scope``: the enclosing class's own, else one
+    it inherits from a base class defined at the top of this file (first base first)."""
     current = _enclosing_class_scope(scope)
     if current is None:
         return None
     class_node = current.node
     assert isinstance(class_node, ast.ClassDef)
+    return _method_in_class(name, class_node, checker, set())
+
+
+def _method_in_class(
+    name: str, class_node: ast.ClassDef, checker: Checker, seen: set[str]
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    seen.add(class_node.name)
     for statement in class_node.body:
         if isinstance(statement, FUNCTION_TYPES) and statement.name == name:
             return statement
+    for base in class_node.bases:
+        base_name = called_name(base)
+        if base_name is None or base_name in seen:
+            continue
+        base_class = checker.module_classes.get(base_name)
+        found = _method_in_class(name, base_class, checker, seen) if base_class is not None else None
+        if found is not None:
+            return found
     return None
 
 

@@ -280,7 +280,7 @@ def _callback_function(
         and isinstance(expr.value, ast.Name)
         and expr.value.id in ("self", "cls")
     ):
-        return dbflow.method_of_enclosing_class(expr.attr, scope)
+        return dbflow.method_of_enclosing_class(expr.attr, scope, checker)
     return None
 
 
