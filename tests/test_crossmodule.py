@@ -286,3 +286,84 @@ def test_test_code_asks_no_questions(path: str) -> None:
     asked = [(question.position.line + 1, question.payload["argument"]) for question in result.type_questions]
     assert asked == ([] if path != "refunds.py" else [(24, "VAT")])
     assert not result.findings
+
+
+class CountedCheck:
+    """``pitfalls check shop/billing.py`` run in this process (``--jobs 1``), with the cache
+    in its default place, counting the files it analyses instead of taking from the cache."""
+
+    def __init__(self, project: Path, monkeypatch: pytest.MonkeyPatch, output: Path) -> None:
+        import pitfalls.cache
+        import pitfalls.workers
+
+        self.analysed: list[str] = []
+        self.output = output
+        check_one = pitfalls.workers.check_one
+
+        def counting_check_one(path: Path, *arguments: object) -> object:
+            self.analysed.append(path.name)
+            return check_one(path, *arguments)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(pitfalls.workers, "check_one", counting_check_one)
+        monkeypatch.setattr(pitfalls.cache, "RACY_SECONDS", 0.0)
+        monkeypatch.chdir(project)
+
+    def rows(self) -> list[int]:
+        from pitfalls.cli import main
+
+        self.analysed.clear()
+        stdout = sys.stdout
+        with self.output.open("w", encoding="utf-8") as stream:
+            sys.stdout = stream
+            try:
+                main(["check", "--jobs", "1", "--output-format", "json", "shop/billing.py"])
+            finally:
+                sys.stdout = stdout
+        return sorted(item["location"]["row"] for item in json.loads(self.output.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def counted(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> CountedCheck:
+    return CountedCheck(project, monkeypatch, tmp_path_factory.mktemp("output") / "out.json")
+
+
+def test_inferred_results_are_kept_until_a_module_they_read_changes(
+    project: Path, counted: CountedCheck
+) -> None:
+    """A cached result that inference worked out from other modules records which files it
+    read: an edit anywhere else in the project keeps it, an edit of one of those files or
+    a new module beside them (which an import might now find) does not."""
+    (project / "shop" / "unrelated.py").write_text("LIMIT = 3\n", encoding="utf-8")
+    assert counted.rows() == [8, 9, 10, 11, 12] and counted.analysed == ["billing.py"]
+    assert counted.rows() == [8, 9, 10, 11, 12] and counted.analysed == []
+
+    (project / "shop" / "unrelated.py").write_text("LIMIT = 4\n", encoding="utf-8")
+    (project / "notes.txt").write_text("not a module\n", encoding="utf-8")
+    (project / ".pytest_cache").mkdir()
+    assert counted.rows() == [8, 9, 10, 11, 12] and counted.analysed == []
+
+    rates = project / "shop" / "rates.py"
+    rates.write_text(rates.read_text(encoding="utf-8").replace("VAT = 0.2", "VAT = '0.2'"), encoding="utf-8")
+    assert 9 not in counted.rows() and counted.analysed == ["billing.py"]
+
+    (project / "shop" / "extra.py").write_text("EXTRA = 1\n", encoding="utf-8")
+    counted.rows()
+    assert counted.analysed == ["billing.py"]
+    assert not (project / "MARKER").exists()
+
+
+def test_without_knowing_what_inference_read_any_module_edit_counts(
+    project: Path, counted: CountedCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should jedi's internals no longer say which modules it loaded, the result depends
+    on every file of the project, as a stamp of the whole tree."""
+    from pitfalls.inference import JediTypes
+
+    monkeypatch.setattr(JediTypes, "files_read", lambda self: None)
+    (project / "shop" / "unrelated.py").write_text("LIMIT = 3\n", encoding="utf-8")
+    assert counted.rows() == [8, 9, 10, 11, 12] and counted.analysed == ["billing.py"]
+    assert counted.rows() == [8, 9, 10, 11, 12] and counted.analysed == []
+    (project / "shop" / "unrelated.py").write_text("LIMIT = 40\n", encoding="utf-8")
+    assert counted.rows() == [8, 9, 10, 11, 12] and counted.analysed == ["billing.py"]

@@ -51,6 +51,9 @@ class AnalysisResult:
     depends_on_other_files: bool = False
     """True when cross-module inference answered questions: the findings then depend on
     other modules too, so a cache keyed by this file's content alone must not keep them."""
+    files_read: tuple[str, ...] | None = None
+    """With ``depends_on_other_files``, the other files inference read (the modules it
+    loaded); None when that is unknown."""
     parsed: bool = True
     """False when the text could not be parsed: the findings are then only the PF000 that
     says why (the language server keeps the last good findings in view meanwhile)."""
@@ -163,7 +166,8 @@ def analyze_source(
 
         deadline = started + settings.timeout
         where = Path(path) if path is not None else None
-        findings = [*findings, *answer_questions(questions, text, where, deadline=deadline)]
+        answers = answer_questions(questions, text, where, deadline=deadline)
+        findings = [*findings, *answers.findings]
         if time.perf_counter() > deadline:
             findings.append(analysis_error(_too_long(settings, "cross-module inference")))
         questions = []
@@ -171,6 +175,8 @@ def analyze_source(
     result = finish(findings, run.failures, source, codes, settings)
     result.type_questions = questions
     result.depends_on_other_files = answered
+    if answered:
+        result.files_read = answers.files_read
     return result
 
 
@@ -326,11 +332,13 @@ def refine_with_types(
     source = SourceFile(result.text)
     where = Path(path) if path is not None else None
     deadline = time.perf_counter() + settings.timeout
-    extra = answer_questions(result.type_questions, result.text, where, deadline=deadline)
+    answers = answer_questions(result.type_questions, result.text, where, deadline=deadline)
+    extra = list(answers.findings)
     if time.perf_counter() > deadline:
         extra.append(analysis_error(_too_long(settings, "cross-module inference")))
     refined = finish([*result.findings, *extra], result.failures, source, settings.codes_for(path), settings)
     refined.depends_on_other_files = True
+    refined.files_read = answers.files_read
     return refined
 
 

@@ -15,6 +15,12 @@ all still lead to a hash. A status is recorded only when it was already
 systems with coarse timestamps) would leave the status as it was; such a file is hashed
 again next time, and its status recorded then.
 
+Findings that cross-module inference worked out depend on other files too. Their entry
+records which: the modules jedi loaded, with sizes and modification times, and the module
+names in those modules' folders and the project's top folder (a new module there may be
+what an import now finds). An edit anywhere else in the project keeps the entry. Should
+jedi not say what it loaded, the entry depends on every file of the project instead.
+
 Beside the results, ``<tool>.catalogue.json`` keeps the rule codes, slugs and links, so a
 run that finds everything in the cache never imports the rules.
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -36,7 +43,7 @@ from pitfalls.catalogue import Catalogue
 from pitfalls.files import read_regular_file
 
 CACHE_DIRECTORY_NAME = ".pitfalls_cache"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 RACY_SECONDS = 2.0
 """How old a file's times must be, when it is read, for them to stand for its contents.
 FAT has two-second modification times; ext4, APFS and NTFS much finer ones."""
@@ -66,13 +73,59 @@ def tree_stamp(paths: list[Path]) -> str:
     """Names, sizes and modification times of a project's files: what findings inferred
     across modules depend on, cheap to recompute on every run."""
     digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(paths):
+    for name in sorted(map(str, paths)):  # sorting and statting text, not Path objects
         try:
-            status = path.stat()
+            status = os.stat(name)
         except OSError:
             continue
-        digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+        digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def dependency_paths(files_read: tuple[str, ...], path: Path, root: Path) -> list[str]:
+    """What findings inferred for ``path`` depend on, when inference says which files it
+    read: those files, and the folders that hold them and ``path``, and the project's top
+    folder, for the modules they hold (a new module there may be what an import now
+    finds)."""
+    folders = {os.path.dirname(name) for name in files_read}
+    folders.update((os.path.dirname(path), str(root)))
+    return sorted({*files_read, *folders})
+
+
+def paths_stamp(paths: list[str]) -> str:
+    """Sizes and modification times of the files among ``paths``, the module and package
+    names in the folders among them, and which ones are missing."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in paths:
+        try:
+            status = os.stat(name)
+        except OSError:
+            digest.update(f"{name}\0-\n".encode())
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            digest.update(f"{name}/\0{','.join(_module_names(name))}\n".encode())
+        else:
+            digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _module_names(folder: str) -> list[str]:
+    """What an import could find in ``folder``: its modules and the folders that could be
+    packages. Not its modification time, which every file an editor saves or a test run
+    leaves there changes."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(
+                entry.name
+                for entry in entries
+                if entry.name.endswith(_MODULE_SUFFIXES)
+                or (entry.name.isidentifier() and entry.name != "__pycache__" and entry.is_dir())
+            )
+    except OSError:
+        return []
+
+
+_MODULE_SUFFIXES = (".py", ".pyi")
 
 
 @lru_cache(maxsize=1)
@@ -145,9 +198,15 @@ def save_catalogue(directory: Path, catalogue: Catalogue) -> None:
     _write_atomically(_version_directory(directory) / f"{tool_key()}.catalogue.json", catalogue.to_json())
 
 
+Stamp = str | list[Any]
+"""What a cached entry inferred across modules depends on: ``[paths, stamp]``, the files
+and folders it read and their ``paths_stamp``, or, when inference did not say what it
+read, the ``tree_stamp`` of the whole project."""
+
+
 class ResultsCache:
     """The cached findings of one settings fingerprint. Entries are
-    ``[digest, signature or None, findings, tree stamp or None]``."""
+    ``[digest, signature or None, findings, stamp or None]`` (see ``Stamp``)."""
 
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
         key = hashlib.blake2b(f"{tool_key()}\0{settings_fingerprint}".encode(), digest_size=8).hexdigest()
@@ -182,7 +241,11 @@ class ResultsCache:
             if fresh != signature:
                 self.entries[key] = [digest, fresh, findings, stamp]
                 self.changed = True
-        if stamp is not None and stamp != stamp_of(path):
+        if isinstance(stamp, list):
+            paths, recorded = stamp
+            if paths_stamp(paths) != recorded:
+                return None
+        elif stamp is not None and stamp != stamp_of(path):
             return None
         return findings
 
@@ -192,10 +255,10 @@ class ResultsCache:
         digest: str,
         signature: Signature | None,
         findings: list[dict[str, Any]],
-        tree_stamp: str | None,
+        stamp: Stamp | None,
     ) -> None:
-        """Keep a file's findings; ``tree_stamp`` when they depend on other files too."""
-        self.entries[str(path)] = [digest, signature, findings, tree_stamp]
+        """Keep a file's findings; ``stamp`` when they depend on other files too."""
+        self.entries[str(path)] = [digest, signature, findings, stamp]
         self.changed = True
 
     def save(self) -> None:

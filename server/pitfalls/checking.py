@@ -30,3 +30,5 @@ class FileOutcome:
     """Size and times of the file as read, when recent writes cannot hide behind them."""
     cacheable: bool = True
     depends_on_other_files: bool = False
+    files_read: tuple[str, ...] | None = None
+    """With ``depends_on_other_files``, the other files inference read; None: unknown."""

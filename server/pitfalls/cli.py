@@ -15,7 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pitfalls import __version__
-from pitfalls.cache import CACHE_DIRECTORY_NAME, ResultsCache, load_catalogue, save_catalogue, tree_stamp
+from pitfalls.cache import (
+    CACHE_DIRECTORY_NAME,
+    ResultsCache,
+    Stamp,
+    dependency_paths,
+    load_catalogue,
+    paths_stamp,
+    save_catalogue,
+    tree_stamp,
+)
 from pitfalls.catalogue import Catalogue, loaded_catalogue
 from pitfalls.checking import CheckOptions, FileOutcome
 from pitfalls.config import ConfigError, Settings, config_file_in, load_settings, settings_from_config_file
@@ -223,11 +232,13 @@ def command_check(arguments: argparse.Namespace) -> int:
 
     resolver = SettingsResolver(overrides, arguments.config, catalogue)
     paths = arguments.paths or [Path(".")]
-    for path in paths:
-        if not path.exists():
-            print(f"pitfalls: {path}: no such file or directory", file=sys.stderr)
-            return EXIT_ERROR
-    files = list(discover(paths, resolver.for_directory, respect_gitignore=not arguments.no_gitignore))
+    missing: list[Path] = []
+    files = list(
+        discover(paths, resolver.for_directory, respect_gitignore=not arguments.no_gitignore, missing=missing)
+    )
+    if missing:
+        print(f"pitfalls: {missing[0]}: no such file or directory", file=sys.stderr)
+        return EXIT_ERROR
     # `pitfalls check .` at a project's top has just walked what a stamp of the project walks.
     walked: dict[Path, list[Path]] = {}
     if len(paths) == 1 and not arguments.no_gitignore and paths[0].is_dir():
@@ -324,6 +335,17 @@ def _run(
             project_stamps[root] = tree_stamp(files_of_project)
         return project_stamps[root]
 
+    def stamp_for(outcome: FileOutcome) -> Stamp:
+        """What the outcome's inferred findings depend on: the files inference read, or,
+        when it did not say, the whole project."""
+        if outcome.files_read is None:
+            return stamp_of(outcome.path)
+        root = roots.get(outcome.path.parent)
+        if root is None:
+            root = roots[outcome.path.parent] = project_root(outcome.path)
+        paths = dependency_paths(outcome.files_read, outcome.path, root)
+        return [paths, paths_stamp(paths)]
+
     def cache_for(settings: Settings) -> ResultsCache:
         fingerprint = settings.fingerprint()
         cache = caches.get(fingerprint)
@@ -351,7 +373,7 @@ def _run(
                     outcome.digest,
                     outcome.signature,
                     outcome.findings,
-                    stamp_of(outcome.path) if outcome.depends_on_other_files else None,
+                    stamp_for(outcome) if outcome.depends_on_other_files else None,
                 )
     for cache in caches.values():
         cache.save()

@@ -166,32 +166,43 @@ class _Resolver:
         resolved = self._directories.get(parent)
         if resolved is None:
             resolved = self._directories[parent] = Path(parent).resolve()
+        if str(resolved) == parent:
+            return path  # already absolute and real: no second Path to build
         return resolved / name
 
 
 def discover(
-    paths: list[Path], settings_for: Callable[[Path], Settings], respect_gitignore: bool = True
+    paths: list[Path],
+    settings_for: Callable[[Path], Settings],
+    respect_gitignore: bool = True,
+    missing: list[Path] | None = None,
 ) -> Iterator[Path]:
     """Yield the Python files under ``paths``, each once, in a stable order.
 
     Files named explicitly are always checked; files found by walking are checked when
     they end in ``.py`` and neither ``exclude`` nor a ``.gitignore`` rules them out.
-    ``settings_for(directory)`` gives the settings in force for a directory.
+    ``settings_for(directory)`` gives the settings in force for a directory. Given
+    ``missing``, paths that do not exist go there instead of being yielded.
     """
-    seen: set[Path] = set()
+    # Seen by their text: hashing a Path works out its parts, about as costly as the stat.
+    seen: set[str] = set()
     resolver = _Resolver()
     for given in paths:
         try:
             status: os.stat_result | None = os.lstat(given)
         except OSError:
             status = None
+            if missing is not None:
+                missing.append(given)
+                continue
         path = resolver.resolve(given, status)
         is_dir = status is not None and (
             stat.S_ISDIR(status.st_mode) if not stat.S_ISLNK(status.st_mode) else path.is_dir()
         )
         if not is_dir:
-            if path not in seen:
-                seen.add(path)
+            text = str(path)
+            if text not in seen:
+                seen.add(text)
                 yield path
             continue
         ignores: list[_Ignore] = []
@@ -213,7 +224,7 @@ def _walk(
     top: Path,
     inherited: list[_Ignore],
     settings_for: Callable[[Path], Settings],
-    seen: set[Path],
+    seen: set[str],
     respect_gitignore: bool,
 ) -> Iterator[Path]:
     stack: list[tuple[Path, list[_Ignore]]] = [(top, inherited)]
@@ -255,8 +266,7 @@ def _walk(
                 if not is_link:
                     subdirectories.append(Path(entry.path))
                 continue
-            path = Path(entry.path)
-            if path not in seen:
-                seen.add(path)
-                yield path
+            if entry.path not in seen:
+                seen.add(entry.path)
+                yield Path(entry.path)
         stack.extend((subdirectory, ignores) for subdirectory in reversed(subdirectories))

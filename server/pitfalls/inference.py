@@ -15,6 +15,7 @@ import re
 import time
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from pitfalls.analysis import collector_paused
 from pitfalls.engine import FUNCTION_TYPES
@@ -44,6 +45,25 @@ class JediTypes:
         self._script = jedi.Script(
             text, path=self._path, project=project, environment=jedi.InterpreterEnvironment()
         )
+
+    def files_read(self) -> list[str] | None:
+        """The files of the modules inference loaded to answer (the asking file aside), and
+        the folders of namespace packages it looked in; None when jedi does not say."""
+        try:
+            loaded = self._script._inference_state.module_cache._name_cache
+            found: set[str] = set()
+            for values in loaded.values():
+                for value in values:
+                    file = value.py__file__()
+                    if file is not None:
+                        found.add(str(file))
+                    elif value.is_namespace():
+                        found.update(str(folder) for folder in value.py__path__())
+        except Exception as error:  # jedi's internals moved: fall back to the whole project
+            logger.debug("cannot tell which modules inference read: %s", error)
+            return None
+        found.discard(self._path or "")
+        return sorted(found)
 
     def close(self) -> None:
         """Forget the pruned tree of this file. Jedi keeps the tree of the text it was given
@@ -75,13 +95,20 @@ class JediTypes:
         return frozenset(qualified)
 
 
+class Answers(NamedTuple):
+    findings: list[Finding]
+    files_read: tuple[str, ...] | None
+    """The other files the answers came from (see ``JediTypes.files_read``); None when
+    that is unknown."""
+
+
 def answer_questions(
     questions: list[TypeQuestion], text: str, path: Path | None, deadline: float | None = None
-) -> list[Finding]:
+) -> Answers:
     """Findings from the rules' answers; an inference failure costs only its question.
     Questions still open at ``deadline`` (a ``time.perf_counter()`` value) go unanswered."""
     if not questions:
-        return []
+        return Answers([], ())
     # Jedi keeps every module it parsed (parso's cache): the heap grows by hundreds of
     # thousands of long-lived objects per file, and unpaused, the collections parsing starts
     # traverse them all again and again, a third of the time spent answering on a large
@@ -91,16 +118,14 @@ def answer_questions(
         return _answer(questions, text, path, deadline)
 
 
-def _answer(
-    questions: list[TypeQuestion], text: str, path: Path | None, deadline: float | None
-) -> list[Finding]:
+def _answer(questions: list[TypeQuestion], text: str, path: Path | None, deadline: float | None) -> Answers:
     try:
         oracle = JediTypes(text, path, {question.position.line + 1 for question in questions})
     except ImportError:
-        return []
+        return Answers([], ())
     except Exception as error:
         logger.warning("type inference unavailable for %s: %s", path, error)
-        return []
+        return Answers([], ())
     findings = []
     try:
         for question in questions:
@@ -117,9 +142,10 @@ def _answer(
             finding = rule.answer(question, types)
             if finding is not None:
                 findings.append(finding)
+        files_read = oracle.files_read()
     finally:
         oracle.close()
-    return findings
+    return Answers(findings, None if files_read is None else tuple(files_read))
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")

@@ -55,6 +55,7 @@ def check_one(path: Path, settings: Settings, options: CheckOptions) -> FileOutc
         signature=trusted_signature(status, read_at),
         cacheable=not result.failures,
         depends_on_other_files=result.depends_on_other_files,
+        files_read=result.files_read,
     )
     if (options.fix or options.diff) and result.text is not None and _has_wanted_fix(result, options):
         fixed_text, count = apply_fixes(
