@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pitfalls import dbflow
 from pitfalls.astutil import called_name, last_names, walk
-from pitfalls.cachemodel import parameter_names
+from pitfalls.cachemodel import names_a_cache, parameter_names
 from pitfalls.engine import (
     COMPREHENSION_TYPES,
     FUNCTION_TYPES,
@@ -329,7 +329,7 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
     found: list[_HelperQuery] = []
     scope.state["pf005.parameter_queries"] = found
     function = scope.node
-    if not isinstance(function, FUNCTION_TYPES) or _is_memoized(function, checker):
+    if not isinstance(function, FUNCTION_TYPES) or _is_memoized(function):
         return found
     if dbflow.is_migration(checker, scope) or dbflow.is_test_code(checker, scope):
         return found
@@ -362,46 +362,29 @@ def _looks_up_memo(function: ast.AST, dependent: set[str], queries: list[dbflow.
     """Whether the function looks its parameter up in a cache first: ``cache.get(key)``,
     ``self._cache[key]``. A memoizing helper queries once per key, not per call."""
     for node in walk(function):
-        if isinstance(node, ast.Subscript) and _uses(node.slice, dependent):
-            root: ast.AST = node.value
-            while isinstance(root, ast.Attribute):
-                if any(word in root.attr.lower() for word in _MEMO_WORDS):
-                    return True
-                root = root.value
-            if isinstance(root, ast.Name) and any(word in root.id.lower() for word in _MEMO_WORDS):
-                return True
+        if isinstance(node, ast.Subscript) and _uses(node.slice, dependent) and names_a_cache(node.value):
+            return True
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("get", "get_many")
+            and node.func.attr in _CACHE_READS
             and any(_uses(argument, dependent) for argument in node.args)
-            and _names_memo(node.func.value)
+            and names_a_cache(node.func.value)
             and all(node is not query.node for query in queries)
         ):
             return True
     return False
 
 
-_MEMO_WORDS = ("cache", "memo")
+_CACHE_READS = ("get", "get_many")
 
 
-def _names_memo(expression: ast.AST) -> bool:
+def _is_memoized(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Decorated with a memoizer (``lru_cache``, ``cached``, ``memoize``...): by its name."""
     return any(
-        isinstance(node, (ast.Name, ast.Attribute))
-        and any(
-            word in (node.id if isinstance(node, ast.Name) else node.attr).lower() for word in _MEMO_WORDS
-        )
-        for node in walk(expression)
+        names_a_cache(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        for decorator in function.decorator_list
     )
-
-
-def _is_memoized(function: ast.FunctionDef | ast.AsyncFunctionDef, checker: Checker) -> bool:
-    for decorator in function.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = checker.qualified_name(target) or called_name(target) or ""
-        if any(word in name.lower() for word in _MEMO_WORDS):
-            return True
-    return False
 
 
 def _dependent_on(name: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
