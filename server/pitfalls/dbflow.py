@@ -67,7 +67,10 @@ def is_django_file(checker: Checker) -> bool:
             root in db.DJANGO_MODULES for root in roots
         ) or (
             any(module.rsplit(".", 1)[-1] == db.MODELS_MODULE for module in modules)
-            and not roots & db.OTHER_ORM_MODULES
+            # ``sqlalchemy_utils`` and ``flask_sqlalchemy`` are SQLAlchemy's as much
+            and not any(
+                root in db.OTHER_ORM_MODULES or root.split("_")[0] in db.OTHER_ORM_MODULES for root in roots
+            )
         )
     return bool(cached)
 

@@ -38,6 +38,12 @@ EXPIRING_CONTAINER_CONSTRUCTORS: frozenset[str] = frozenset(
 CACHE_NAME_WORDS: tuple[str, ...] = ("cache", "memo", "redis", "memcache", "valkey")
 """Lower-case fragments of a variable or attribute name that mark it as a cache."""
 
+PER_USER_KEY_WORDS: frozenset[str] = frozenset(
+    {"user", "users", "uid", "team", "account", "member", "customer", "profile", "player", "owner"}
+)
+"""Words of a memoized function's parameter (``user_id``, ``team``) that make each entry one
+user's or one team's: only that user's requests read it, so no crowd misses it at once."""
+
 # Memoizing decorators --------------------------------------------------------------------------
 
 IN_PROCESS_MEMOIZERS: frozenset[str] = frozenset(

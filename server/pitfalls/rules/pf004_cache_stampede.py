@@ -35,6 +35,7 @@ from pitfalls.knowledge.caches import (
     LOCK_NAME_WORDS,
     MEMOIZER_LOCK_KEYWORDS,
     NX_KEYWORDS,
+    PER_USER_KEY_WORDS,
     REMOTE_RECEIVER_WORDS,
     SHARED_MEMOIZER_METHODS,
     SINGLE_FLIGHT_WORDS,
@@ -85,7 +86,10 @@ It stays silent when the refill runs under a lock (or the decorator is given `lo
 when a single-flight or early-refresh helper is involved (names containing
 `single_flight`, `dogpile`, `stale`, `refresh_ahead`, or randomness in the expiry check),
 when the entry never expires, and when the stored value is cheap (a constant, or built
-only from cheap calls such as `str()` or `json.dumps()` of the arguments).""",
+only from cheap calls such as `str()` or `json.dumps()` of the arguments). A memoized
+function with a parameter that names a user or a team (`user_id`, `team`, `account`) is
+left alone too: each entry is one user's, read by that user's requests only, so its
+expiry brings no crowd.""",
         why_it_bites="""\
 A popular entry expires at one instant for everybody. Every request that arrives before
 the first refill finishes sees a miss and runs the expensive query or remote call itself:
@@ -180,6 +184,8 @@ wait for one refill instead of repeating it; other processes are not coordinated
                 continue
             assert isinstance(decorator, ast.Call)
             if any(keyword.arg in MEMOIZER_LOCK_KEYWORDS for keyword in decorator.keywords):
+                return
+            if _per_user_entries(function):
                 return
             cost = None
             for node in nodes:
@@ -374,6 +380,17 @@ def _expiring_memoizer(decorator: ast.expr, checker: Checker) -> bool:
                 timeout = keyword.value
         return timeout is not None and _truthy(timeout)
     return False
+
+
+def _per_user_entries(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A memoized function with a parameter that names a user or a team (``user_id``,
+    ``team``): its arguments are the key, so each entry is one user's, read by that user's
+    requests alone, and an expiry brings no crowd."""
+    return any(
+        identifier_words(name) & PER_USER_KEY_WORDS
+        for name in parameter_names(function)
+        if name not in ("self", "cls")
+    )
 
 
 def _function_guarded(
