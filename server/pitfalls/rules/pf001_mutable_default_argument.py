@@ -157,7 +157,7 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
         )
 
 
-_CHANGED, _HANDED_OUT = "changed", "handed out"
+_CHANGED, _HANDED_OUT, _ALIASED = "changed", "handed out", "aliased"
 _PASS_THROUGH = (ast.BoolOp, ast.IfExp, ast.NamedExpr)
 """Expressions whose value can be the parameter itself (``items or []``, ``a if t else items``)."""
 _READS = (
@@ -192,14 +192,30 @@ def _unsafe_uses(
                 parents[id(child)] = node
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Del):
                 names.append(node)  # stores too: `tags += [...]` changes a list in place
-    parameters = set(parameter_names(function))
+    # The names that hold each parameter's object: the parameter, and what `alias = items`
+    # binds it to, whose uses are the parameter's own.
+    holders = {name: {name} for name in parameter_names(function)}
     found: dict[str, tuple[str, ast.AST]] = {}
-    for name in names:
-        if name.id not in parameters or name.id in found:
-            continue
-        use = _classify(name, parents, checker)
-        if use is not None:
-            found[name.id] = use
+    added = True
+    while added:
+        added = False
+        for name in names:
+            held = [parameter for parameter in holders.get(name.id, ()) if parameter not in found]
+            if not held:
+                continue
+            use = _classify(name, parents, checker)
+            if use is None:
+                continue
+            kind, where = use
+            if kind == _ALIASED:
+                for target in where.targets:  # type: ignore[attr-defined]
+                    known = holders.setdefault(target.id, set())
+                    if not known.issuperset(held):
+                        known.update(held)
+                        added = True
+                continue
+            for parameter in held:
+                found[parameter] = use
     return found
 
 
@@ -214,6 +230,12 @@ def _classify(name: ast.Name, parents: dict[int, ast.AST], checker: Checker) -> 
         return (_HANDED_OUT, node)  # a lambda's body is what it returns
     if isinstance(parent, ast.IfExp):
         return None  # the test of `a if items else b`
+    if (
+        isinstance(parent, ast.Assign)
+        and parent.value is node
+        and all(isinstance(target, ast.Name) for target in parent.targets)
+    ):
+        return (_ALIASED, parent)  # `found = items if items is not None else []`
     statement = _statement_of(parent, parents)
     if isinstance(parent, ast.Attribute):
         call = parents.get(id(parent))
