@@ -76,7 +76,7 @@ concurrent requests wait for a single refill:
 - a function memoized with an expiring decorator — Flask-Caching's `@cache.cached(timeout=...)`
   and `@cache.memoize(timeout=...)`, `cachetools.cached(TTLCache(...))`,
   `cachetools.func.ttl_cache`, aiocache's `@cached(ttl=...)` — that runs a query or remote
-  call (reported at the decorator);
+  call for the value it returns, or for the loop that fills it (reported at the decorator);
 - a hand-written refresh: a clock reading (`time.time()`, `time.monotonic()`,
   `datetime.now()`) compared with a stored timestamp, then a recomputed value and a new
   timestamp stored.
@@ -190,7 +190,9 @@ wait for one refill instead of repeating it; other processes are not coordinated
             cost = None
             for node in nodes:
                 if isinstance(node, ast.Return) and node.value is not None:
-                    cost = _expensive(node.value, function, checker, 0)
+                    cost = _expensive(node.value, function, checker, 0) or _filled_from(
+                        node.value, function, nodes, checker
+                    )
                     if cost is not None:
                         break
             if cost is None:
@@ -380,6 +382,45 @@ def _expiring_memoizer(decorator: ast.expr, checker: Checker) -> bool:
                 timeout = keyword.value
         return timeout is not None and _truthy(timeout)
     return False
+
+
+def _filled_from(value: ast.expr, function: ast.AST, nodes: list[ast.AST], checker: Checker) -> str | None:
+    """What makes a returned container costly when the function fills it in a loop
+    (``results = []``, ``for row in query: results.append(...)``): the loop's iterable."""
+    if not isinstance(value, ast.Name):
+        return None
+    for loop in nodes:
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            continue
+        if any(_fills(statement, value.id) for statement in loop.body):
+            cost = _expensive(loop.iter, function, checker, 0)
+            if cost is not None:
+                return cost
+    return None
+
+
+def _fills(statement: ast.stmt, name: str) -> bool:
+    """Whether ``statement`` adds to the container named ``name``."""
+    for node in walk(statement):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _FILLING_METHODS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+        ):
+            return True
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == name
+            for target in node.targets
+        ):
+            return True
+    return False
+
+
+_FILLING_METHODS = frozenset({"append", "extend", "add", "update", "insert", "setdefault"})
 
 
 def _per_user_entries(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
