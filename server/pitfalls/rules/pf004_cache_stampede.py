@@ -386,13 +386,15 @@ def _expiring_memoizer(decorator: ast.expr, checker: Checker) -> bool:
 
 def _filled_from(value: ast.expr, function: ast.AST, nodes: list[ast.AST], checker: Checker) -> str | None:
     """What makes a returned container costly when the function fills it in a loop
-    (``results = []``, ``for row in query: results.append(...)``): the loop's iterable."""
-    if not isinstance(value, ast.Name):
+    (``results = []``, ``for row in query: results.append(...)``, then ``return results``
+    or ``return {"data": results}``): the loop's iterable."""
+    names = {node.id for node in walk(value) if isinstance(node, ast.Name)}
+    if not names:
         return None
     for loop in nodes:
         if not isinstance(loop, (ast.For, ast.AsyncFor)):
             continue
-        if any(_fills(statement, value.id) for statement in loop.body):
+        if any(_fills(statement, name) for statement in loop.body for name in names):
             cost = _expensive(loop.iter, function, checker, 0)
             if cost is not None:
                 return cost
