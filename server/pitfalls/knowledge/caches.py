@@ -461,6 +461,7 @@ MEMOIZER_LOCK_KEYWORDS: frozenset[str] = frozenset({"lock", "condition"})
 REMOTE_RECEIVER_WORDS: frozenset[str] = frozenset(
     {
         "session",
+        "sess",
         "client",
         "requests",
         "http",
