@@ -323,11 +323,16 @@ def _run(
     roots: dict[Path, Path] = {}
     project_stamps: dict[Path, str] = {}
 
-    def stamp_of(path: Path) -> str:
-        """The stamp of the project that inference read for ``path``, once per project."""
+    def root_of(path: Path) -> Path:
+        """The project ``path`` belongs to, worked out once per folder."""
         root = roots.get(path.parent)
         if root is None:
             root = roots[path.parent] = project_root(path)
+        return root
+
+    def stamp_of(path: Path) -> str:
+        """The stamp of the project that inference read for ``path``, once per project."""
+        root = root_of(path)
         if root not in project_stamps:
             files_of_project = walked.get(root)
             if files_of_project is None:
@@ -340,10 +345,7 @@ def _run(
         when it did not say, the whole project."""
         if outcome.files_read is None:
             return stamp_of(outcome.path)
-        root = roots.get(outcome.path.parent)
-        if root is None:
-            root = roots[outcome.path.parent] = project_root(outcome.path)
-        paths = dependency_paths(outcome.files_read, outcome.path, root)
+        paths = dependency_paths(outcome.files_read, outcome.path, root_of(outcome.path))
         return [paths, paths_stamp(paths)]
 
     def cache_for(settings: Settings) -> ResultsCache:

@@ -343,7 +343,9 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
     parameters = parameter_names(function)
     if parameters and parameters[0] in ("self", "cls"):
         parameters = parameters[1:]
-    dependents = {name: _dependent_on(name, function) for name in parameters}
+    # Only plain assignments carry a parameter on here: a helper's loops do not count.
+    assignments = _value_flows(function.body, through_bindings=False)
+    dependents = {name: _spread({name}, assignments) for name in parameters}
     if any(_looks_up_memo(function, dependent, queries) for dependent in dependents.values()):
         return found
     for call in queries:
@@ -385,26 +387,6 @@ def _is_memoized(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         names_a_cache(decorator.func if isinstance(decorator, ast.Call) else decorator)
         for decorator in function.decorator_list
     )
-
-
-def _dependent_on(name: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """``name`` and the names the function assigns from it."""
-    names = {name}
-    assignments: list[tuple[set[str], ast.AST]] = []
-    for statement in function.body:
-        for node in walk(statement):
-            if isinstance(node, ast.Assign):
-                assignments.append(({n for target in node.targets for n in _bound(target)}, node.value))
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
-                assignments.append((set(_bound(node.target)), node.value))
-    changed = True
-    while changed:
-        changed = False
-        for targets, value in assignments:
-            if targets - names and _uses(value, names):
-                names |= targets
-                changed = True
-    return names
 
 
 def _arguments_by_parameter(call: ast.Call, callee_scope: Scope) -> dict[str, ast.expr]:
@@ -582,26 +564,20 @@ def _leaves_after(node: ast.AST, loop: ast.AST) -> type[ast.Return] | type[ast.B
             return None
         if ancestor is not loop and isinstance(ancestor, _LOOP_TYPES):
             nested_loop = True  # a ``break`` from here on leaves that loop, not this one
-        if isinstance(child, ast.stmt):
-            for field in _STATEMENT_LISTS:
-                block = getattr(ancestor, field, None)
-                if block.__class__ is not list or child not in block:
-                    continue
-                for statement in block[block.index(child) :]:
-                    if isinstance(statement, (ast.Return, ast.Raise)):
-                        return ast.Return
-                    if isinstance(statement, ast.Break) and not nested_loop:
-                        return ast.Break
-                    if isinstance(statement, ast.Continue):
-                        return None
-                break
+        held = dbflow.block_of(child) if isinstance(child, ast.stmt) else None
+        if held is not None:
+            block = held[2]
+            for statement in block[block.index(child) :]:
+                if isinstance(statement, (ast.Return, ast.Raise)):
+                    return ast.Return
+                if isinstance(statement, ast.Break) and not nested_loop:
+                    return ast.Break
+                if isinstance(statement, ast.Continue):
+                    return None
         if ancestor is loop:
             return None
         child = ancestor
     return None
-
-
-_STATEMENT_LISTS = ("body", "orelse", "finalbody")
 
 
 def _guarded_by_memo(node: ast.AST, loop: ast.AST) -> bool:
@@ -792,24 +768,37 @@ def _dependent_names(loop: ast.AST) -> set[str]:
         for generator in loop.generators:  # type: ignore[attr-defined]
             names.update(_bound(generator.target))
         region = [loop]
-    assignments: list[tuple[set[str], ast.AST]] = []
+    return _spread(names, _value_flows(region, through_bindings=True))
+
+
+def _value_flows(region: list[ast.AST], through_bindings: bool) -> list[tuple[set[str], ast.AST]]:
+    """The (names bound, value they are bound from) of the region's assignments, and with
+    ``through_bindings`` also of its loop targets, ``with ... as`` names and walruses."""
+    flows: list[tuple[set[str], ast.AST]] = []
     for statement in region:
         for node in walk(statement):
             if isinstance(node, ast.Assign):
-                targets = {name for target in node.targets for name in _bound(target)}
-                assignments.append((targets, node.value))
+                flows.append(({name for target in node.targets for name in _bound(target)}, node.value))
             elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
-                assignments.append((set(_bound(node.target)), node.value))
+                flows.append((set(_bound(node.target)), node.value))
+            elif not through_bindings:
+                continue
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                assignments.append((set(_bound(node.target)), node.iter))
+                flows.append((set(_bound(node.target)), node.iter))
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                assignments.append((set(_bound(node.optional_vars)), node.context_expr))
+                flows.append((set(_bound(node.optional_vars)), node.context_expr))
             elif isinstance(node, ast.NamedExpr):
-                assignments.append(({node.target.id}, node.value))
+                flows.append(({node.target.id}, node.value))
+    return flows
+
+
+def _spread(names: set[str], flows: list[tuple[set[str], ast.AST]]) -> set[str]:
+    """``names`` and every name bound, directly or in turn, from a value that uses them."""
+    names = set(names)
     changed = True
     while changed:
         changed = False
-        for targets, value in assignments:
+        for targets, value in flows:
             if targets - names and _uses(value, names):
                 names |= targets
                 changed = True

@@ -12,6 +12,7 @@ from pitfalls.engine import FUNCTION_TYPES, Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
+from pitfalls.source import SourceFile
 
 _SQL_TARGET = re.compile(
     r"\s*(insert\s+into|update|delete\s+from|replace\s+into|merge\s+into)\s+([\w.\"`]+)", re.IGNORECASE
@@ -381,25 +382,14 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
     counts: dict[tuple[str, str, bool], int] = {}
     defines: list[str] = []
     source = checker.source
-    starts = source.line_starts
-    block_text = ""
-    if statements:
-        first = statements[0]
-        first_line = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
-        last_line = statements[-1].end_lineno or statements[-1].lineno
-        block_text = source.text[
-            starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None
-        ]
+    block_text = _lines_text(statements[0], statements[-1], source) if statements else ""
     for statement in statements:
         if isinstance(statement, FUNCTION_TYPES):
             defines.append(statement.name)
         elif isinstance(statement, ast.ClassDef):
             defines.extend(item.name for item in statement.body if isinstance(item, FUNCTION_TYPES))
     for statement in statements:
-        first_line = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
-        last_line = statement.end_lineno or statement.lineno
-        text = source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
-        if not any(word in text for word in _TRANSACTION_WORDS):
+        if not any(word in _lines_text(statement, statement, source) for word in _TRANSACTION_WORDS):
             continue
         pending: list[tuple[ast.AST, str, bool]] = [(statement, "", False)]
         while pending:
@@ -418,6 +408,14 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
             pending.extend((child, caller, inside) for child in ast.iter_child_nodes(node))
     calls = frozenset((name, caller, inside, count) for (name, caller, inside), count in counts.items())
     return _CallsPart(block_text, calls, tuple(sorted(defines)))
+
+
+def _lines_text(first: ast.stmt, last: ast.stmt, source: SourceFile) -> str:
+    """The whole lines from ``first`` (its decorators included) to ``last``."""
+    starts = source.line_starts
+    first_line = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
+    last_line = last.end_lineno or last.lineno
+    return source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
 
 
 def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
