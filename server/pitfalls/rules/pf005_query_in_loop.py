@@ -292,7 +292,9 @@ def _defined_function_names(checker: Checker) -> frozenset[str]:
     return names  # type: ignore[return-value]
 
 
-_DEF_NAME = re.compile(r"\bdef\s+([^\W\d]\w*)\s*[(\[]")
+# No ``\b`` before ``def``: without it the search skips ahead to each "def" (ten times
+# faster), and a name from ``undef f(`` in a string only keeps a few more calls in play.
+_DEF_NAME = re.compile(r"def\s+([^\W\d]\w*)\s*[(\[]")
 
 
 def _batching_hint(call: dbflow.DbCall) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import collections
 import re
 
@@ -364,9 +365,6 @@ def _only_called_in_transactions(scope: Scope, checker: Checker) -> bool:
     function = scope.node
     if not isinstance(function, FUNCTION_TYPES):
         return False
-    text = checker.source.text
-    if not any(word in text for word in _TRANSACTION_WORDS):
-        return False  # nothing in the file opens a transaction
     return function.name in checker.file_fact(_CALLS_IN_TRANSACTIONS)
 
 
@@ -388,8 +386,18 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
             defines.append(statement.name)
         elif isinstance(statement, ast.ClassDef):
             defines.extend(item.name for item in statement.body if isinstance(item, FUNCTION_TYPES))
+    # The lines (1-based) where a transaction word occurs, found in one pass over the text
+    # rather than by slicing out each statement's lines.
+    block_start = source.line_starts[_first_line(statements[0]) - 1] if statements else 0
+    word_lines = sorted(
+        {
+            source.position_at(block_start + hit.start()).line + 1
+            for hit in _TRANSACTION_WORD.finditer(block_text)
+        }
+    )
     for statement in statements:
-        if not any(word in _lines_text(statement, statement, source) for word in _TRANSACTION_WORDS):
+        at = bisect.bisect_left(word_lines, _first_line(statement))
+        if at == len(word_lines) or word_lines[at] > (statement.end_lineno or statement.lineno):
             continue
         pending: list[tuple[ast.AST, str, bool]] = [(statement, "", False)]
         while pending:
@@ -413,9 +421,14 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
 def _lines_text(first: ast.stmt, last: ast.stmt, source: SourceFile) -> str:
     """The whole lines from ``first`` (its decorators included) to ``last``."""
     starts = source.line_starts
-    first_line = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
+    first_line = _first_line(first)
     last_line = last.end_lineno or last.lineno
     return source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """The statement's first line, 1-based: its first decorator's, if it has any."""
+    return min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
 
 
 def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
@@ -506,6 +519,7 @@ class _CallsPart:
 
 
 _TRANSACTION_WORDS = ("atomic", "begin", "transaction")
+_TRANSACTION_WORD = re.compile("|".join(_TRANSACTION_WORDS))
 _TRANSACTION_METHOD_NAMES = frozenset().union(*db.TRANSACTION_METHODS.values())
 _CALLS_IN_TRANSACTIONS: FileFact[frozenset[str]] = FileFact(
     "pf009.calls_in_transactions", _calls_in_transactions, _all_calls_in_transactions
