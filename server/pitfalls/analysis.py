@@ -220,12 +220,37 @@ def parse_or_report(
 
 
 def active_rules(codes: frozenset[str], text: str) -> list[Rule]:
-    """The rules to run on ``text``: enabled, and with a trigger word in it if they have any."""
-    return [
-        rule
-        for rule in RULES
-        if rule.code in codes and (not rule.triggers or any(word in text for word in rule.triggers))
-    ]
+    """The rules to run on ``text``: enabled, and with a trigger word in it if they have any.
+
+    Each search for an absent word reads the whole text: a word several rules share is
+    searched once, and a word that contains another of its rule's (``auto_ack``, ``ack``)
+    not at all, which halves the searches on the standard library."""
+    present: dict[str, bool] = {}
+    active = []
+    for rule in RULES:
+        if rule.code not in codes:
+            continue
+        words = _SEARCHED_TRIGGERS[rule.code]
+        if not words:
+            active.append(rule)
+            continue
+        for word in words:
+            found = present.get(word)
+            if found is None:
+                found = present[word] = word in text
+            if found:
+                active.append(rule)
+                break
+    return active
+
+
+def _searched_triggers(triggers: tuple[str, ...]) -> tuple[str, ...]:
+    """The trigger words that can decide: one that contains another is present only where
+    that one is."""
+    return tuple(word for word in triggers if not any(other != word and other in word for other in triggers))
+
+
+_SEARCHED_TRIGGERS = {rule.code: _searched_triggers(rule.triggers) for rule in RULES}
 
 
 @dataclass
