@@ -127,6 +127,30 @@ def test_suppression_comments(tmp_path: Path) -> None:
     assert findings == [findings[0]] and findings[0].startswith("a.py:7:")
 
 
+def test_other_linters_suppressions_of_the_same_check(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        "import pickle\n"
+        "def f(x=[]):  # noqa: B006\n    pass\n"
+        "def g(x=[]):  # pylint: disable=dangerous-default-value\n    pass\n"
+        "def h(x=[]):  # noqa: E501\n    pass\n"
+        "def k(x=[]):  # nosec B602\n    pass\n"
+        "def load(request):\n"
+        "    return pickle.loads(request.body)  # nosec B301\n"
+        "try:\n    pass\nexcept:  # noqa: E722\n    pass\n"
+        "try:\n    pass\nexcept:  # pylint: disable=W0702\n    pass\n"
+        "try:\n    pass\nexcept:  # noqa: B006\n    pass\n",
+        encoding="utf-8",
+    )
+    result = run("check", "--no-cache", "--output-format", "concise", cwd=tmp_path)
+    found = [
+        line.split(":")[1] + " " + line.split(": ")[1].split()[0]
+        for line in result.stdout.splitlines()
+        if ": PF" in line
+    ]
+    # B006 is another tool's code for PF001, not for PF012; B602 is not PF001's either.
+    assert found == ["6 PF001", "8 PF001", "22 PF012"]
+
+
 def test_configuration_select_severity_and_per_file_ignores(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         "[tool.pitfalls]\n"

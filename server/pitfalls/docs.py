@@ -6,6 +6,7 @@ fails while they are stale.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -42,7 +43,23 @@ def render_rule(rule: Rule) -> str:
         f"- Watch: [{rule.video.title}]({rule.video.url})",
         "",
     ]
+    if rule.suppressed_by:
+        comments = ", ".join(f"`{_suppression_comment(code)}`" for code in rule.suppressed_by)
+        parts[-3:-3] = [
+            "## Suppressing it",
+            f"`# noqa: {rule.code}` on the finding's line, or a comment there that silences "
+            f"another linter's version of this check: {comments}.",
+            "",
+        ]
     return "\n".join(parts)
+
+
+def _suppression_comment(code: str) -> str:
+    if "-" in code or re.fullmatch(r"[CEFRW][0-9]{4}", code):
+        return f"# pylint: disable={code}"
+    if re.fullmatch(r"B[1-7][0-9]{2}", code):
+        return f"# nosec {code}"
+    return f"# noqa: {code}"
 
 
 def render_index() -> str:

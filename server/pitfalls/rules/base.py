@@ -55,6 +55,10 @@ class Rule:
     An empty tuple means the rule always runs. This is a cheap pre-filter: a file that
     never mentions ``pickle`` or ``yaml`` cannot unpickle anything.
     """
+    suppressed_by: ClassVar[tuple[str, ...]] = ()
+    """Other linters' codes for the same check (Ruff or flake8 ``noqa`` codes, Pylint's
+    message ids and names, Bandit's test ids): a line whose comment silences one of them
+    for its tool silences this rule too."""
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
     wants_scopes: ClassVar[bool] = False
     checks_scopes_after_walk: ClassVar[bool] = False

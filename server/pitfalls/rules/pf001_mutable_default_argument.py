@@ -21,6 +21,7 @@ class MutableDefaultArgument(Rule):
     summary = "Mutable default argument shared between calls"
     severity = Severity.WARNING
     has_fix = True
+    suppressed_by = ("B006", "W0102", "dangerous-default-value")
     video = Video(
         "What's wrong with this Python request context?",
         "https://www.youtube.com/watch?v=-ERw7BFPy1o",

@@ -36,6 +36,7 @@ class DecimalFromFloat(Rule):
     summary = "`Decimal` built from a float keeps the float's binary error"
     severity = Severity.WARNING
     has_fix = True
+    suppressed_by = ("RUF032",)
     triggers = ("Decimal",)
     video = Video("Why is this Python price rounding wrong?", "https://www.youtube.com/watch?v=wrkMRPbp91g")
     doc = RuleDoc(

@@ -52,6 +52,7 @@ class ShellInjection(Rule):
     summary = "Shell command built from data that can hold shell syntax"
     severity = Severity.ERROR
     has_fix = True
+    suppressed_by = ("S602", "S604", "S605", "B602", "B604", "B605")
     triggers = ("shell", "system", "popen", "exec", "spawn", "getoutput", "subprocess", "-c")
     video = Video(
         "Why is this Python command injection possible?", "https://www.youtube.com/watch?v=4Bkzc5ZVrxE"

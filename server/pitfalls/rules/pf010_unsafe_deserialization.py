@@ -34,6 +34,7 @@ class UnsafeDeserialization(Rule):
     summary = "Pickle, marshal or unsafe YAML loads data someone else can write"
     severity = Severity.ERROR
     has_fix = True
+    suppressed_by = ("S301", "S302", "S506", "B301", "B302", "B506")
     triggers = ("pickle", "marshal", "shelve", "yaml", "dill", "load", "jsonpickle", "Unpickler")
     video = Video("Why is this Python cache a security risk?", "https://www.youtube.com/watch?v=ZTCtqjdlANk")
     doc = RuleDoc(

@@ -22,6 +22,7 @@ class BareExcept(Rule):
     summary = "Bare `except:` swallows every exception, including shutdown"
     severity = Severity.WARNING
     has_fix = True
+    suppressed_by = ("E722", "B001", "W0702", "bare-except")
     triggers = ("except",)
     video = Video(
         "Handling exceptions (Python tutorial)",
