@@ -464,6 +464,9 @@ TRANSACTION_CALLS = frozenset(
     }
 )
 """Calls (by qualified name) that are transaction blocks or decorators."""
+TRANSACTION_HELPER_WORDS = ("transaction", "atomic")
+"""Words in the name of a project's own context manager or decorator that wraps one of
+those (``with rolledback_transaction():``, ``@atomic_view``): taken as a transaction too."""
 TRANSACTION_METHODS: dict[str, frozenset[str]] = {
     SESSION: frozenset({"begin", "begin_nested"}),
     ENGINE: frozenset({"begin"}),

@@ -49,10 +49,12 @@ Finds a function whose database writes can be committed one without the other:
 
 Writes inside `with transaction.atomic():`/`@transaction.atomic`, `with conn:` (sqlite3,
 psycopg), `with session.begin():`, `with engine.begin():` and `async with
-conn.transaction():` are never reported, nor is a single commit after all the writes, nor
-a function that this file only ever calls inside such a block, directly or through helpers
-that are themselves only called there (a `_create_lines` helper of an
-`@transaction.atomic` view). Ordinary Django code that saves two unrelated objects is
+conn.transaction():` are never reported, nor are writes in a block or function of the
+project's own helper whose name says transaction or atomic (`with
+rolledback_transaction():`, `@atomic_view`), nor is a single commit after all the writes,
+nor a function that this file only ever calls inside such a block, directly or through
+helpers that are themselves only called there (a `_create_lines` helper of an
+`@transaction.atomic` view; a comment that names the helper is no call of it). Ordinary Django code that saves two unrelated objects is
 left alone: only the transfer and dependent-write shapes say that the two writes must
 succeed or fail together. Writes committed in separate `try`/`except` blocks (each unit
 handles its own failure), migrations and test code are skipped. A file is Django code when
@@ -437,10 +439,9 @@ def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
     target = expr.func if isinstance(expr, ast.Call) else expr
     if checker.qualified_name(target, checker.module_scope) in db.TRANSACTION_CALLS:
         return True
-    return (
-        isinstance(expr, ast.Call)
-        and isinstance(target, ast.Attribute)
-        and target.attr in _TRANSACTION_METHOD_NAMES
+    return isinstance(expr, ast.Call) and (
+        (isinstance(target, ast.Attribute) and target.attr in _TRANSACTION_METHOD_NAMES)
+        or dbflow.names_transaction_helper(expr)
     )
 
 
@@ -502,7 +503,11 @@ class _CallsPart:
         the text. Kept for the last names asked: the editor keeps the parts of unchanged
         blocks, and asks them about the same names on the next keystroke."""
         if self._mentions is None or self._mentions[0] != names:
-            self._mentions = (names, collections.Counter(pattern.findall(self.text)))
+            text = self.text
+            counts: collections.Counter[str] = collections.Counter(
+                match.group() for match in pattern.finditer(text) if not _in_comment(text, match.start())
+            )
+            self._mentions = (names, counts)
         return self._mentions[1]
 
     def __hash__(self) -> int:
@@ -516,6 +521,17 @@ class _CallsPart:
             and self.defines == other.defines
             and self.text == other.text
         )
+
+
+def _in_comment(text: str, offset: int) -> bool:
+    """Whether ``offset`` follows a ``#`` on its line that no open quote holds: a comment
+    that names a function ("we wrap _execute_payment() here") is no call of it."""
+    line = text[text.rfind("\n", 0, offset) + 1 : offset]
+    hash_at = line.find("#")
+    if hash_at < 0:
+        return False
+    before = line[:hash_at]
+    return before.count("'") % 2 == 0 and before.count('"') % 2 == 0
 
 
 _TRANSACTION_WORDS = ("atomic", "begin", "transaction")
