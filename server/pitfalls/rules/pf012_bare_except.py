@@ -34,7 +34,9 @@ Finds `except:` clauses without an exception type, and `except BaseException:` (
 a tuple), whose handler swallows what it caught: it does not raise again, does not raise
 another exception made from the one it caught, does not hand it to a future, and does not
 end the process (`sys.exit`, `os._exit`, a helper of the same module or class that always
-does, or such a call right after the `try`).""",
+does, or such a call right after the `try`). A bare `except:` that ends by raising a new
+exception (`except: raise ValidationError("bad date")`) is reported too: it turns
+`KeyboardInterrupt`, `SystemExit` and cancellation into that exception.""",
         why_it_bites="""\
 A bare `except:` catches everything: `KeyboardInterrupt`, `SystemExit` raised by
 `sys.exit()` during a graceful shutdown, `GeneratorExit`, `asyncio.CancelledError`
@@ -86,10 +88,18 @@ it is interrupted or shut down (that is the point).""",
                 (Edit(Range(keyword_range.end, keyword_range.end), " Exception"),),
                 Applicability.UNSAFE,
             )
-            message = (
-                "Bare `except:` also catches KeyboardInterrupt, SystemExit and cancellation, "
-                "and hides the real error: catch the exceptions you expect"
-            )
+            last = node.body[-1] if node.body else None
+            if isinstance(last, ast.Raise) and last.exc is not None:
+                raised = last.exc.func if isinstance(last.exc, ast.Call) else last.exc
+                message = (
+                    f"Bare `except:` turns KeyboardInterrupt, SystemExit and cancellation into "
+                    f"`{_short(source.segment(raised))}`: catch the exceptions you expect"
+                )
+            else:
+                message = (
+                    "Bare `except:` also catches KeyboardInterrupt, SystemExit and cancellation, "
+                    "and hides the real error: catch the exceptions you expect"
+                )
             checker.report(self, keyword_range, message, fix=fix)
             return
         offending = self._base_exception_node(node.type, checker)
@@ -123,9 +133,26 @@ def _ends_by_raising(handler: ast.ExceptHandler, checker: Checker) -> bool:
     if not body:
         return False
     last = body[-1]
-    if isinstance(last, ast.Raise) or _exits(last, handler, checker, follow_helpers=True):
+    if isinstance(last, ast.Raise):
+        # A bare ``except:`` that raises a new exception turns KeyboardInterrupt, SystemExit
+        # and cancellation into that one: only raising what it caught ends it safely.
+        return handler.type is not None or last.exc is None or _raises_caught(last)
+    if _exits(last, handler, checker, follow_helpers=True):
         return True
     return any(isinstance(statement, ast.Raise) and statement.exc is None for statement in body)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _raises_caught(statement: ast.Raise) -> bool:
+    """``raise sys.exc_info()[1]`` and the like: the caught exception itself, by the only
+    way a bare ``except:`` can name it."""
+    exc = statement.exc
+    return exc is not None and any(
+        isinstance(node, ast.Attribute) and node.attr == "exc_info" for node in walk(exc)
+    )
 
 
 def _exits(statement: ast.stmt, near: ast.AST, checker: Checker, follow_helpers: bool) -> bool:
