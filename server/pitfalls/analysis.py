@@ -121,9 +121,13 @@ _PYTHON2 = re.compile(
 )
 
 
-def syntax_hint(line: str) -> str:
+def syntax_hint(line: str, error_message: str = "") -> str:
     """A note for a syntax error on ``line`` written for another Python: syntax newer
     than the running interpreter's, or Python 2."""
+    if error_message.startswith("f-string") and sys.version_info < (3, 12):
+        # Python 3.12 parses f-strings as code (PEP 701): quotes reused inside the braces,
+        # backslashes and comments there are all errors before it.
+        return "; f-strings that reuse their quotes or hold backslashes inside `{}` need Python 3.12"
     for version, pattern, what in _NEWER_SYNTAX:
         if sys.version_info < version and pattern.search(line):
             return f"; {what} need Python {version[0]}.{version[1]}"
@@ -199,7 +203,7 @@ def parse_or_report(
             range_ = position_of_syntax_error(error, SourceFile(source.text[1:]) if has_bom else source)
             if has_bom and range_.start.line == 0:
                 range_ = Range.of(0, range_.start.column + 1, 0, range_.end.column + 1)
-        hint = syntax_hint(source.line(range_.start.line))
+        hint = syntax_hint(source.line(range_.start.line), error.msg)
         message = f"could not analyze: {type(error).__name__}: {error.msg} ({PARSER_VERSION}{hint})"
         return [analysis_error(message, range_)]
     except UnicodeEncodeError as error:  # lone surrogates, from a client's broken decoding

@@ -143,6 +143,13 @@ def bad_inputs() -> list[BadInput]:
         newer_expected = [_witness_at(newer)]
     cases.append(_same_everywhere("newer_syntax.py", newer, newer_expected))
 
+    reused_quotes = "names = ['a', 'b']\nlabel = f'{', '.join(names)}'\n" + WITNESS
+    if sys.version_info < (3, 12):
+        reused_expected = [Expect("PF000", 1, None, "f-strings that reuse their quotes")]
+    else:
+        reused_expected = [_witness_at(reused_quotes)]
+    cases.append(_same_everywhere("newer_fstring.py", reused_quotes, reused_expected))
+
     cases.append(_same_everywhere("empty.py", "", []))
 
     cases.append(BadInput("folder.py", None, [Expect("PF000", 0, 0, "directory")]))
