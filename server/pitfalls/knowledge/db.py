@@ -479,6 +479,17 @@ CONNECTION_AS_TRANSACTION = frozenset({SQLITE3, PSYCOPG2, PSYCOPG, None})
 """Libraries whose ``with conn:`` is a transaction (MySQL drivers close the connection
 instead, so their ``with conn:`` does not count)."""
 
+# Row locks --------------------------------------------------------------------------------
+
+ROW_LOCK_METHODS = frozenset({"select_for_update", "with_for_update"})
+"""Query methods (Django, SQLAlchemy) that lock the rows they read until the transaction
+ends: in a transaction of its own per item, one such query per item is deliberate."""
+ROW_LOCK_KEYWORDS = frozenset({"with_for_update"})
+"""``session.get(Order, pk, with_for_update=True)``."""
+ROW_LOCK_SQL_PATTERN = r"\bfor\s+(?:no\s+key\s+)?update\b|\bfor\s+(?:key\s+)?share\b"
+"""Raw SQL that locks the rows it reads (``SELECT ... FOR UPDATE``, ``FOR SHARE``),
+matched against the lower-cased statement."""
+
 # Acknowledgements ---------------------------------------------------------------------
 
 

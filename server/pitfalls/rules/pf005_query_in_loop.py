@@ -62,7 +62,13 @@ through a helper of the file), loops over batches, chunks or pages (one query pe
 is the cure, not the disease), loops over constants (`ALL_CAPS` names such as
 `settings.DEFAULT_GROUPS`), loops over databases, models or tables, and schema statements
 (`CREATE`, `ALTER`, `VACUUM`...). A query after which the loop always returns, raises or
-breaks runs once, and is not reported either.
+breaks runs once, and is not reported either; nor is one in an `except` handler, which
+runs when the exception happens, not per item (the query in the `try` body still counts).
+A row lock (`select_for_update()`, `with_for_update()`, `SELECT ... FOR UPDATE`) taken in
+a transaction block opened inside the loop (or by the helper of this file it calls)
+is left alone: locking and committing each item on its own is deliberate, and one batched
+lock would hold every row until the last item is done and let one failure undo them all.
+The same lock in one transaction around the whole loop is reported.
 `executemany`, `bulk_create`, `bulk_update` and `in_bulk` are one round trip and never
 reported. Django data migrations, Alembic revisions, `migration.py` modules and tests
 (files such as `test_*.py`, `conftest.py` and `tests.py`, and elsewhere `test_*`
@@ -173,6 +179,7 @@ code around it.""",
                     scope,
                     functools.partial(_any_uses, built_from),
                     functools.partial(_any_uses, receivers),
+                    _transaction_per_item(node, checker, scope) if _locks_rows(query.call) else None,
                 )
                 if loop is not None:
                     self._report_helper_call(node, query.call, loop, checker)
@@ -324,7 +331,8 @@ class _HelperQuery:
 def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
     """The function's queries that are built from its parameters and run once per call:
     not in a loop of its own (reported there), not behind a memo check or a cache lookup
-    of the parameter, not in a function memoized by a decorator (one query per key)."""
+    of the parameter, not in a function memoized by a decorator (one query per key), not
+    in an ``except`` handler, not a row lock taken in the function's own transaction."""
     cached = scope.state.get("pf005.parameter_queries")
     if cached is not None:
         return cached  # type: ignore[return-value]
@@ -338,7 +346,10 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
     queries = [
         call
         for call in _repeatable_queries(scope, checker)
-        if not checker.enclosing_loops(call.node) and not _guarded_by_memo(call.node, function)
+        if not checker.enclosing_loops(call.node)
+        and not _guarded_by_memo(call.node, function)
+        and _exception_handler_of(call.node) is None
+        and not (_locks_rows(call) and dbflow.enclosing_transaction(call.node, checker, scope) is not None)
     ]
     if not queries:
         return found
@@ -504,6 +515,7 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
         scope,
         lambda dependent: _query_depends(call, dependent, checker, scope),
         lambda dependent: _receiver_depends(call, dependent),
+        _transaction_per_item(call.node, checker, scope) if _locks_rows(call) else None,
     )
 
 
@@ -513,11 +525,13 @@ def _loop_feeding(
     scope: Scope,
     depends: Callable[[set[str]], bool],
     receiver_depends: Callable[[set[str]], bool] | None = None,
+    own_transaction: ast.AST | None = None,
 ) -> ast.AST | None:
     """The innermost loop around ``node`` that walks a collection and whose items
-    ``depends`` says the call is built from."""
+    ``depends`` says the call is built from; not one around ``own_transaction``, the
+    transaction block each item's row lock is taken in."""
     loops: list[ast.AST] = []
-    for loop in checker.enclosing_loops(node):
+    for loop in _loops_repeating(node, checker, own_transaction):
         if isinstance(loop, ast.While) and not _popped_targets(loop):
             break  # polling, retrying or paging: what runs inside is not per item
         loops.append(loop)
@@ -551,6 +565,59 @@ def _loop_feeding(
             continue
         if depends(dependent):
             return loop
+    return None
+
+
+def _loops_repeating(node: ast.AST, checker: Checker, own_transaction: ast.AST | None) -> list[ast.AST]:
+    """The loops around ``node`` that run it each time round: not those around an ``except``
+    handler it sits in (it runs when that exception happens, not per item), nor those
+    around ``own_transaction``."""
+    boundary = _exception_handler_of(node, stop_at=own_transaction) or own_transaction
+    loops = checker.enclosing_loops(node)
+    if boundary is None:
+        return loops
+    around_boundary = {id(loop) for loop in checker.enclosing_loops(boundary)}
+    return [loop for loop in loops if id(loop) not in around_boundary]
+
+
+def _exception_handler_of(node: ast.AST, stop_at: ast.AST | None = None) -> ast.ExceptHandler | None:
+    """The innermost ``except`` handler ``node`` runs in, within its function (and inside
+    ``stop_at``)."""
+    for ancestor in Checker.ancestors(node):
+        if ancestor is stop_at or isinstance(ancestor, SCOPE_TYPES):
+            return None
+        if isinstance(ancestor, ast.ExceptHandler):
+            return ancestor
+    return None
+
+
+def _locks_rows(call: dbflow.DbCall) -> bool:
+    """``select_for_update()`` in a Django chain, SQLAlchemy's ``with_for_update()``,
+    ``session.get(..., with_for_update=True)`` or ``SELECT ... FOR UPDATE``."""
+    if call.sql is not None and _ROW_LOCK_SQL.search(call.sql.lower()):
+        return True
+    for node in walk(call.node):
+        if isinstance(node, ast.Attribute) and node.attr in db.ROW_LOCK_METHODS:
+            return True
+        if (
+            isinstance(node, ast.keyword)
+            and node.arg in db.ROW_LOCK_KEYWORDS
+            and not (isinstance(node.value, ast.Constant) and not node.value.value)
+        ):
+            return True
+    return False
+
+
+_ROW_LOCK_SQL = re.compile(db.ROW_LOCK_SQL_PATTERN)
+
+
+def _transaction_per_item(node: ast.AST, checker: Checker, scope: Scope) -> ast.AST | None:
+    """The transaction block ``node`` runs in when the block sits in a loop: each item is
+    locked, changed and committed (or rolled back) on its own. Batching the row locks would
+    hold them all until the last item is done and let one failure undo every item."""
+    block = dbflow.enclosing_transaction(node, checker, scope)
+    if isinstance(block, (ast.With, ast.AsyncWith)) and checker.enclosing_loops(block):
+        return block
     return None
 
 
