@@ -54,7 +54,10 @@ The query may sit in a helper: a loop that calls a function or method of the sam
 (`load_invoice(invoice_id)`, `self.open_invoices(status)`) whose query is built from the
 parameter the loop feeds is reported at the call, naming the helper's query. Helpers that
 remember their answers are left alone: memoized with a decorator (`lru_cache`, `cache`,
-`cached`...), or that look the parameter up in a cache or a dict named like one first.
+`cached`...), or that look the parameter up in a cache or a dict named like one first. So
+is a helper's query under `if isinstance(<parameter>, ...)`, the "an id or an instance"
+idiom (`if isinstance(order, int): order = Order.objects.get(pk=order)`): it queries only
+for one of the types, and a loop that passes the instances it holds sends no query.
 
 Loops that do not walk a collection are left alone: `while` loops (polling, retries,
 paging with a cursor), `for attempt in range(3)`, loops that sleep (in their body or
@@ -332,7 +335,8 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
     """The function's queries that are built from its parameters and run once per call:
     not in a loop of its own (reported there), not behind a memo check or a cache lookup
     of the parameter, not in a function memoized by a decorator (one query per key), not
-    in an ``except`` handler, not a row lock taken in the function's own transaction."""
+    in an ``except`` handler, not a row lock taken in the function's own transaction, not
+    under an ``isinstance`` check of a parameter."""
     cached = scope.state.get("pf005.parameter_queries")
     if cached is not None:
         return cached  # type: ignore[return-value]
@@ -356,6 +360,7 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
     parameters = parameter_names(function)
     if parameters and parameters[0] in ("self", "cls"):
         parameters = parameters[1:]
+    queries = [call for call in queries if not _dispatches_on_type(call.node, function, set(parameters))]
     # Only plain assignments carry a parameter on here: a helper's loops do not count.
     assignments = _value_flows(function.body, through_bindings=False)
     dependents = {name: _spread({name}, assignments) for name in parameters}
@@ -371,6 +376,30 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
             )
             found.append(_HelperQuery(call, built_from, receiver_from))
     return found
+
+
+def _dispatches_on_type(node: ast.AST, function: ast.AST, parameters: set[str]) -> bool:
+    """``if isinstance(order, int): order = Order.objects.get(pk=order)``: a helper that takes
+    an id or an instance queries only for one of them, and which one a caller passes is not
+    known here; a loop that passes the instances it already holds sends no query."""
+    for ancestor in Checker.ancestors(node):
+        if ancestor is function:
+            return False
+        if not isinstance(ancestor, ast.If):
+            continue
+        test = ancestor.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        if (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance"
+            and test.args
+            and isinstance(test.args[0], ast.Name)
+            and test.args[0].id in parameters
+        ):
+            return True
+    return False
 
 
 def _looks_up_memo(function: ast.AST, dependent: set[str], queries: list[dbflow.DbCall]) -> bool:
