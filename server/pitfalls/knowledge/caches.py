@@ -44,6 +44,16 @@ PER_USER_KEY_WORDS: frozenset[str] = frozenset(
 """Words of a memoized function's parameter (``user_id``, ``team``) that make each entry one
 user's or one team's: only that user's requests read it, so no crowd misses it at once."""
 
+PER_CLIENT_KEY_WORDS: frozenset[str] = frozenset({"ip"})
+"""Words of a value a cache key is built from (``client_ip``, ``hashed_client_ip``) that make
+each entry one client's: only that client's requests read it, so no crowd misses it at once."""
+
+PER_CLIENT_KEY_NAMES: frozenset[str] = frozenset(
+    {"session_key", "sessionid", "remote_addr", "http_x_forwarded_for", "http_x_real_ip"}
+)
+"""Whole names (lower-cased attributes, variables or ``META`` keys) of per-client values whose
+words alone say too little: ``request.session.session_key``, ``request.META["REMOTE_ADDR"]``."""
+
 # Memoizing decorators --------------------------------------------------------------------------
 
 IN_PROCESS_MEMOIZERS: frozenset[str] = frozenset(

@@ -35,6 +35,8 @@ from pitfalls.knowledge.caches import (
     LOCK_NAME_WORDS,
     MEMOIZER_LOCK_KEYWORDS,
     NX_KEYWORDS,
+    PER_CLIENT_KEY_NAMES,
+    PER_CLIENT_KEY_WORDS,
     PER_USER_KEY_WORDS,
     REMOTE_RECEIVER_WORDS,
     SHARED_MEMOIZER_METHODS,
@@ -89,7 +91,10 @@ when the entry never expires, and when the stored value is cheap (a constant, or
 only from cheap calls such as `str()` or `json.dumps()` of the arguments). A memoized
 function with a parameter that names a user or a team (`user_id`, `team`, `account`) is
 left alone too: each entry is one user's, read by that user's requests only, so its
-expiry brings no crowd.""",
+expiry brings no crowd. So is a shared-cache entry whose key is built from one client's
+value — a client IP (`f"geoip:{client_ip}"`, `request.META["REMOTE_ADDR"]`) or a session
+key (`request.session.session_key`), directly or through a variable holding the key; the
+key's literal text does not count (`"ip-ranges:" + region` is everybody's).""",
         why_it_bites="""\
 A popular entry expires at one instant for everybody. Every request that arrives before
 the first refill finishes sees a miss and runs the expensive query or remote call itself:
@@ -230,6 +235,8 @@ wait for one refill instead of repeating it; other processes are not coordinated
             read = _matching_read(write, reads)
             if read is None or write.value is None or _under_lock(write.call, checker):
                 continue
+            if _per_client_key(write.key, function, checker, 0):
+                continue
             cost = _expensive(write.value, function, checker, 0)
             if cost is None:
                 continue
@@ -256,7 +263,11 @@ wait for one refill instead of repeating it; other processes are not coordinated
             cost = f"`{ast.unparse(default)}()`"
         else:
             return
-        if cost is None or _under_lock(write.call, checker):
+        if (
+            cost is None
+            or _under_lock(write.call, checker)
+            or _per_client_key(write.key, function, checker, 0)
+        ):
             return
         message = (
             f"`get_or_set` takes no lock: when this entry expires under load, every request that misses it "
@@ -434,6 +445,51 @@ def _per_user_entries(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         for name in parameter_names(function)
         if name not in ("self", "cls")
     )
+
+
+def _per_client_key(key: ast.expr | None, function: ast.AST, checker: Checker, depth: int) -> bool:
+    """A key built from one client's value (``f"geoip:{client_ip}"``, ``"s:%s" % session_key``,
+    or a variable assigned such a key): each entry is that client's, read by its requests
+    alone, so an expiry brings no crowd. The key's literal text and the names of the
+    functions it calls say nothing about whose entry it is, so neither counts."""
+    if key is None or depth > _MAX_DEPTH:
+        return False
+    pending: list[ast.AST] = [key]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Constant):
+            continue
+        if isinstance(node, ast.Subscript):
+            index = node.slice
+            if (
+                isinstance(index, ast.Constant)
+                and isinstance(index.value, str)
+                and _names_one_client(index.value)
+            ):
+                return True  # ``request.META["REMOTE_ADDR"]``
+        elif isinstance(node, ast.Call):
+            pending.extend(node.args)
+            pending.extend(keyword.value for keyword in node.keywords)
+            if isinstance(node.func, ast.Attribute):
+                pending.append(node.func.value)
+            continue
+        elif isinstance(node, ast.Name):
+            if _names_one_client(node.id):
+                return True
+            if any(
+                _per_client_key(value, function, checker, depth + 1)
+                for value in assignments_in(checker, function, node.id, before=node)
+            ):
+                return True
+            continue
+        elif isinstance(node, ast.Attribute) and _names_one_client(node.attr):
+            return True
+        pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _names_one_client(name: str) -> bool:
+    return name.lower() in PER_CLIENT_KEY_NAMES or bool(identifier_words(name) & PER_CLIENT_KEY_WORDS)
 
 
 def _function_guarded(
