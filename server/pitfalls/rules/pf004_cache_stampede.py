@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from pitfalls.astutil import called_name, last_names, walk
 from pitfalls.cachemodel import (
@@ -94,7 +95,11 @@ left alone too: each entry is one user's, read by that user's requests only, so 
 expiry brings no crowd. So is a shared-cache entry whose key is built from one client's
 value — a client IP (`f"geoip:{client_ip}"`, `request.META["REMOTE_ADDR"]`) or a session
 key (`request.session.session_key`), directly or through a variable holding the key; the
-key's literal text does not count (`"ip-ranges:" + region` is everybody's).""",
+key's literal text does not count (`"ip-ranges:" + region` is everybody's). A refill is also
+left alone when a module- or class-level dict that never expires sits in front of the shared
+cache — earlier in the function, `if key in _memo: return ...` (or `_memo.get(key)`) with
+the same key, and the value is stored into `_memo[key]` too: each process then reads the
+shared entry once, so its expiry costs one refill per worker, not one per request.""",
         why_it_bites="""\
 A popular entry expires at one instant for everybody. Every request that arrives before
 the first refill finishes sees a miss and runs the expensive query or remote call itself:
@@ -235,7 +240,9 @@ wait for one refill instead of repeating it; other processes are not coordinated
             read = _matching_read(write, reads)
             if read is None or write.value is None or _under_lock(write.call, checker):
                 continue
-            if _per_client_key(write.key, function, checker, 0):
+            if _per_client_key(write.key, function, checker, 0) or _process_memo_in_front(
+                write, nodes, checker
+            ):
                 continue
             cost = _expensive(write.value, function, checker, 0)
             if cost is None:
@@ -486,6 +493,64 @@ def _per_client_key(key: ast.expr | None, function: ast.AST, checker: Checker, d
             return True
         pending.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _process_memo_in_front(write: CacheCall, nodes: list[ast.AST], checker: Checker) -> bool:
+    """An earlier ``if key in MEMO: return ...`` (or ``MEMO.get(key)``) on a module- or
+    class-level dict that never expires, and the value stored into it too: the shared entry
+    is then read once per process, so its expiry costs one refill per worker, not a crowd."""
+    key = write.key
+    if key is None:
+        return False
+    write_at = (write.call.lineno, write.call.col_offset)
+    for node in nodes:
+        if not isinstance(node, ast.If) or (node.lineno, node.col_offset) >= write_at:
+            continue
+        if not node.body or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
+            continue
+        for memo in _dicts_looked_up(node.test, key):
+            container = container_for(memo, checker, node)
+            if (
+                container is not None
+                and not container.expiring
+                and checker.enclosing_function(container.definition) is None  # not one instance's
+                and _stored_into(memo, key, nodes)
+            ):
+                return True
+    return False
+
+
+def _dicts_looked_up(test: ast.expr, key: ast.expr) -> Iterator[ast.expr]:
+    """The containers ``test`` looks ``key`` up in: ``key in memo``, ``memo.get(key)``."""
+    for node in walk(test):
+        if (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.In)
+            and same_expression(node.left, key)
+        ):
+            yield node.comparators[0]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+            and same_expression(node.args[0], key)
+        ):
+            yield node.func.value
+
+
+def _stored_into(container: ast.expr, key: ast.expr, nodes: list[ast.AST]) -> bool:
+    return any(
+        isinstance(node, ast.Assign)
+        and any(
+            isinstance(target, ast.Subscript)
+            and same_expression(target.value, container)
+            and same_expression(target.slice, key)
+            for target in node.targets
+        )
+        for node in nodes
+    )
 
 
 def _names_one_client(name: str) -> bool:
