@@ -325,6 +325,24 @@ QUERYSET_ROW_SHAPES = frozenset({"values", "values_list", "raw"})
 """Queryset methods after which rows are not model instances with lazy relations."""
 SELECT_RELATED = frozenset({"select_related"})
 PREFETCH_RELATED = frozenset({"prefetch_related"})
+RELATED_MANAGER_QUERIES = frozenset(
+    {"filter", "exclude", "order_by", "annotate", "distinct", "select_related", "only", "defer"}
+    | {"aggregate", "latest", "earliest", "values", "values_list", "get"}
+)
+"""Methods of a Django related manager (``order.lines.filter(...)``) that send a query even
+when the relation was prefetched: they build a new queryset that the prefetch cache does
+not hold. ``values``, ``values_list`` and ``get`` count only with arguments that only
+Django takes (a ``dict.values()`` or ``dict.get(key)`` looks the same otherwise)."""
+RELATED_MANAGER_CACHED = frozenset({"all", "count", "exists", "first", "last"})
+"""Related manager methods that read the prefetched rows when ``prefetch_related`` loaded
+the relation, and send a query when it did not."""
+RELATED_MANAGER_PREFETCHABLE = frozenset({"all", "count", "exists"})
+"""Of those, the ones ``prefetch_related`` always serves from its cache (``first()`` and
+``last()`` order by the key and query again unless the related model has an ordering)."""
+RELATED_MANAGER_EVALUATING = frozenset(
+    {"first", "last", "get", "count", "exists", "aggregate", "latest", "earliest"}
+)
+"""Methods that end a related manager's chain by running its query."""
 
 DJANGO_FORWARD_RELATIONS = frozenset(
     {

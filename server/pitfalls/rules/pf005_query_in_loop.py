@@ -48,7 +48,13 @@ Flask-SQLAlchemy's `Model.query`), `Model.objects.get/filter/...(...)` (Django) 
 It also finds Django's hidden form: iterating a queryset and reading a `ForeignKey` or
 `OneToOneField` of each row (`order.customer.name`) when the queryset has no
 `select_related`/`prefetch_related` for that relation (the model must be defined in the
-same file).
+same file). And the related managers read per row, with any model: a chain that queries
+even on a prefetched relation (`op.checkins.filter(list=checkin_list).first()`,
+`order.fees.exclude(...).exists()`, `lane.stories.order_by(...)` iterated) in a loop over
+anything, and `order.lines.all()`, `.count()`, `.exists()`, `.first()`, `.last()` in a loop
+over a queryset built in the same function without `prefetch_related` of that relation
+(rows that come from elsewhere may arrive prefetched). A chain built and never run in the
+loop, and `row.data.get(key)` or `row.totals.values()` (a dict's methods), are left alone.
 
 The query may sit in a helper: a loop that calls a function or method of the same file
 (`load_invoice(invoice_id)`, `self.open_invoices(status)`) whose query is built from the
@@ -108,9 +114,10 @@ for order in Order.objects.select_related("customer").filter(status="paid"):
 With raw SQL, fetch all rows with one `WHERE id = ANY(%s)` (or `IN (...)`) query, and
 write many rows with `executemany` or a multi-row `INSERT`.""",
         fix_safety="""\
-Only the Django relation form has a fix: adding `.select_related("<relation>")` to the
-queryset, which is safe (the same rows and values, loaded with one join instead of a
-query per row). A query per item has no automatic fix: how to batch it depends on the
+Only the Django relation forms have a fix: adding `.select_related("<relation>")` to the
+queryset for a foreign key, `.prefetch_related("<relation>")` for a related manager's
+`all()`, `count()` or `exists()`, which is safe (the same rows and values, loaded with one
+join, or one more query, instead of a query per row). A query per item has no automatic fix: how to batch it depends on the
 code around it.""",
     )
     wants_scopes = True
@@ -135,6 +142,7 @@ code around it.""",
             scope, checker, {id(call.node) for call in dbflow.classified_calls(scope, checker)}
         )
         self._check_lazy_relations(scope, checker)
+        self._check_related_managers(scope, checker)
 
     def _report_query(self, call: dbflow.DbCall, loop: ast.AST, checker: Checker) -> None:
         source = checker.source
@@ -258,6 +266,184 @@ code around it.""",
                 fix=fix,
                 related=(checker.related("the queryset iterated", loop.iter),),  # type: ignore[attr-defined]
             )
+
+    # Django related managers -----------------------------------------------------------
+
+    def _check_related_managers(self, scope: Scope, checker: Checker) -> None:
+        """``order.lines.filter(...).first()`` or ``order.lines.all()`` run for each
+        ``order`` of a loop: a query per row, unless ``prefetch_related`` loaded the
+        relation (which helps only ``all()``, ``count()``, ``exists()``...)."""
+        if not dbflow.is_django_file(checker):
+            return
+        for loop in scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension):
+            target = loop.target  # type: ignore[attr-defined]
+            if not isinstance(target, ast.Name):
+                continue
+            reported: set[str] = set()
+            prefetched: set[str] | bool | None = False  # not looked up yet
+            for node in _loop_region(loop):
+                if not isinstance(node, ast.Call):
+                    continue
+                chain = _related_manager_chain(node, target.id)
+                if chain is None:
+                    continue
+                relation, calls = chain
+                if relation in reported or not _evaluated_chain(node, calls):
+                    continue
+                if _exception_handler_of(node, stop_at=loop) is not None or _leaves_after(node, loop):
+                    continue
+                always = _always_queries(calls[0])
+                if not always:
+                    if prefetched is False:
+                        prefetched = _prefetched_by_loop(loop, checker, scope)
+                    if prefetched is None or relation in prefetched:
+                        continue  # an unknown collection, or the relation is prefetched
+                reported.add(relation)
+                # ``first()`` and ``last()`` order by the key, and query again, unless the
+                # related model has an ordering: prefetching is no sure cure for them.
+                prefetch_cures = not always and calls[0].func.attr in db.RELATED_MANAGER_PREFETCHABLE  # type: ignore[attr-defined]
+                self._report_related_manager(node, loop, target.id, relation, prefetch_cures, checker)
+
+    def _report_related_manager(
+        self,
+        call: ast.Call,
+        loop: ast.AST,
+        variable: str,
+        relation: str,
+        prefetch_cures: bool,
+        checker: Checker,
+    ) -> None:
+        source = checker.source
+        what = f"`{_short(source.segment(call), 60)}`"
+        if prefetch_cures:
+            hint = f'add `.prefetch_related("{relation}")` to the queryset'
+        else:
+            hint = (
+                f'load them for all rows at once (`prefetch_related(Prefetch("{relation}", queryset=...))`, '
+                f"or one query filtered on the `{variable}` ids) and pick per row in Python"
+            )
+        message = (
+            f"{what} runs a query for each `{variable}` of `{_short(source.segment(loop.iter))}`: "
+            f"1 + N queries; {hint}"
+        )
+        fix = None
+        queryset = _queryset_of(loop.iter, checker, checker.scope) if prefetch_cures else None
+        if queryset is not None and queryset[0] is not None:
+            end = source.end(queryset[1])
+            fix = Fix(
+                f'Add `.prefetch_related("{relation}")` to the queryset',
+                (Edit(Range(end, end), f'.prefetch_related("{relation}")'),),
+                Applicability.SAFE,
+            )
+        checker.report(
+            self,
+            call,
+            message,
+            fix=fix,
+            related=(checker.related("the loop", loop.iter),),
+        )
+
+
+def _loop_region(loop: ast.AST) -> list[ast.AST]:
+    """Every node that runs once per item of ``loop``: a ``for`` body, or a comprehension's
+    element and conditions (with the generators after this one)."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        roots: list[ast.AST] = list(loop.body)
+    else:
+        comprehension = parent_of(loop)
+        roots = [
+            child
+            for name, child in ast.iter_fields(comprehension)
+            if name in ("elt", "key", "value") and child is not None
+        ]
+        roots.extend(loop.ifs)  # type: ignore[attr-defined]
+        generators = comprehension.generators  # type: ignore[union-attr]
+        for later in generators[generators.index(loop) + 1 :]:
+            roots.extend([later.iter, *later.ifs])
+    return [node for root in roots for node in walk(root)]
+
+
+def _related_manager_chain(call: ast.Call, variable: str) -> tuple[str, list[ast.Call]] | None:
+    """For the outermost call of ``variable.<relation>.<method>(...)...``: the relation and
+    the chained calls, innermost first."""
+    parent = parent_of(call)
+    if isinstance(parent, ast.Attribute) and isinstance(parent_of(parent), ast.Call):
+        return None  # a link of a longer chain: its outermost call is looked at instead
+    calls: list[ast.Call] = []
+    current: ast.AST = call
+    while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+        calls.append(current)
+        current = current.func.value
+    if not (
+        calls
+        and isinstance(current, ast.Attribute)
+        and isinstance(current.value, ast.Name)
+        and current.value.id == variable
+        and not current.attr.startswith("_")
+        and current.attr not in db.DJANGO_MANAGERS
+    ):
+        return None
+    calls.reverse()
+    first = calls[0].func.attr  # type: ignore[attr-defined]
+    if first not in db.RELATED_MANAGER_QUERIES and first not in db.RELATED_MANAGER_CACHED:
+        return None
+    if first in db.RELATED_MANAGER_CACHED:
+        if calls[0].args or calls[0].keywords:
+            return None  # ``all()``, ``count()``, ``first()`` take no arguments on a manager
+    elif not _always_queries(calls[0]):
+        return None  # ``row.data.get(key)``, ``row.totals.values()``: a dict
+    return current.attr, calls
+
+
+def _always_queries(first: ast.Call) -> bool:
+    """Whether the chain's first call queries even on a prefetched relation."""
+    method = first.func.attr  # type: ignore[attr-defined]
+    if method not in db.RELATED_MANAGER_QUERIES:
+        return False
+    if method in ("values", "values_list"):
+        return bool(first.args or first.keywords)
+    if method == "get":
+        return bool(first.keywords) and not first.args
+    return True
+
+
+def _evaluated_chain(outermost: ast.Call, calls: list[ast.Call]) -> bool:
+    """Whether the chain's query runs here: it ends with a method that runs it, or it is
+    iterated, indexed, or handed to ``list()``/``len()``..."""
+    if outermost.func.attr in db.RELATED_MANAGER_EVALUATING:  # type: ignore[attr-defined]
+        return True
+    parent = parent_of(outermost)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is outermost:
+        return True
+    if isinstance(parent, ast.Subscript) and parent.value is outermost:
+        return True
+    return (
+        isinstance(parent, ast.Call)
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id in db.EVALUATING_BUILTINS
+        and outermost in parent.args
+    )
+
+
+def _prefetched_by_loop(loop: ast.AST, checker: Checker, scope: Scope) -> set[str] | None:
+    """The relations the loop's queryset prefetches; None when the loop does not iterate a
+    queryset built in this function (its rows may come prefetched), or prefetches with
+    ``Prefetch`` objects."""
+    queryset = _queryset_of(loop.iter, checker, scope)
+    if queryset is None:
+        return None
+    calls = queryset[2]
+    if any(call.func.attr in db.QUERYSET_ROW_SHAPES for call in calls):  # type: ignore[attr-defined]
+        return None
+    prefetched: set[str] = set()
+    for call in calls:
+        if call.func.attr not in db.PREFETCH_RELATED:  # type: ignore[attr-defined]
+            continue
+        for argument in call.args:
+            if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
+                return None
+            prefetched.add(argument.value.split("__", 1)[0])
+    return prefetched
 
 
 _LOOP_TYPES = (*LOOP_TYPES, *COMPREHENSION_TYPES)
