@@ -933,6 +933,14 @@ def method_of_enclosing_class(
         return None
     class_node = current.node
     assert isinstance(class_node, ast.ClassDef)
+    return method_in_class(name, class_node, checker)
+
+
+def method_in_class(
+    name: str, class_node: ast.ClassDef, checker: Checker
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The class's method ``name``, its own or inherited from a base class defined at the
+    top of this file."""
     return _method_in_class(name, class_node, checker, set())
 
 

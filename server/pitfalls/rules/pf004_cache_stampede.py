@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from pitfalls import dbflow
 from pitfalls.astutil import called_name, last_names, walk
 from pitfalls.cachemodel import (
     CacheCall,
@@ -21,7 +22,7 @@ from pitfalls.cachemodel import (
     same_expression,
     write_expiry,
 )
-from pitfalls.engine import Checker, Scope
+from pitfalls.engine import Checker, Scope, parent_of
 from pitfalls.knowledge.caches import (
     ADD_LOCK_METHODS,
     CHEAP_CALLS,
@@ -89,7 +90,8 @@ It stays silent when the refill runs under a lock (or the decorator is given `lo
 when a single-flight or early-refresh helper is involved (names containing
 `single_flight`, `dogpile`, `stale`, `refresh_ahead`, or randomness in the expiry check),
 when the entry never expires, and when the stored value is cheap (a constant, or built
-only from cheap calls such as `str()` or `json.dumps()` of the arguments). A memoized
+only from cheap calls such as `str()` or `json.dumps()` of the arguments, or by a helper
+of the same file or class whose body makes no costlier call). A memoized
 function with a parameter that names a user or a team (`user_id`, `team`, `account`) is
 left alone too: each entry is one user's, read by that user's requests only, so its
 expiry brings no crowd. So is a shared-cache entry whose key is built from one client's
@@ -701,7 +703,7 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
         if isinstance(inner, ast.Call):
             if cache_call(inner, checker) is not None:
                 continue
-            if not _cheap_call(inner, checker):
+            if not _cheap_call(inner, checker) and not _cheap_helper(inner, function, checker, depth):
                 name = called_name(inner.func) or ""
                 if not name[:1].isupper():
                     return f"`{_short(_display(inner))}`"
@@ -713,6 +715,27 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
                     return found
         pending.extend(ast.iter_child_nodes(inner))
     return constructor
+
+
+def _cheap_helper(call: ast.Call, function: ast.AST, checker: Checker, depth: int) -> bool:
+    """A call of a function of this file, or of a method of the caller's class
+    (``self._get(value)``), whose body makes no costly call: it only reads attributes and
+    builds the value."""
+    func = call.func
+    helper: ast.AST | None = None
+    if isinstance(func, ast.Name):
+        helper = checker.module_functions.get(func.id)
+    elif (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    ):
+        owner = parent_of(function)
+        if isinstance(owner, ast.ClassDef):
+            helper = dbflow.method_in_class(func.attr, owner, checker)
+    if not isinstance(helper, ast.FunctionDef) or helper is function or depth >= _MAX_DEPTH:
+        return False
+    return all(_expensive(statement, helper, checker, depth + 1) is None for statement in helper.body)  # type: ignore[arg-type]
 
 
 def _cheap_call(call: ast.Call, checker: Checker) -> bool:
