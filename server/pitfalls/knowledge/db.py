@@ -559,6 +559,9 @@ SCHEMA_ITERABLES = frozenset(
     {
         "get_models",
         "get_app_configs",
+        "schemas",
+        "schema_names",
+        "get_schema_names",
         "connections",
         "databases",
         "get_table_names",
@@ -571,7 +574,7 @@ SCHEMA_ITERABLES = frozenset(
         "indexes",
     }
 )
-"""What a loop iterates when it walks the schema (models, tables, databases), not rows."""
+"""What a loop iterates when it walks the schema (models, tables, schemas, databases), not rows."""
 DDL_CONSTRUCT_PREFIXES = ("Drop", "Create", "Alter", "Add", "DDL", "Set", "Comment")
 """SQLAlchemy DDL element classes (``DropConstraint(fk)``, ``CreateTable(t)``)."""
 COMMAND_ARGUMENT_NAMES = frozenset({"options", "argv", "cli_args"})

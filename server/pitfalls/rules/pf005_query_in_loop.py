@@ -69,7 +69,7 @@ Loops that do not walk a collection are left alone: `while` loops (polling, retr
 paging with a cursor), `for attempt in range(3)`, loops that sleep (in their body or
 through a helper of the file), loops over batches, chunks or pages (one query per batch
 is the cure, not the disease), loops over constants (`ALL_CAPS` names such as
-`settings.DEFAULT_GROUPS`), loops over databases, models or tables, and schema statements
+`settings.DEFAULT_GROUPS`), loops over databases, schemas, models or tables, and schema statements
 (`CREATE`, `ALTER`, `VACUUM`...). A query after which the loop always returns, raises or
 breaks runs once, and is not reported either; nor is one in an `except` handler, which
 runs when the exception happens, not per item (the query in the `try` body still counts).
