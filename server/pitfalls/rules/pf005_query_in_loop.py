@@ -1283,27 +1283,16 @@ def _loaded_relations(calls: list[ast.Call]) -> set[str] | None:
 def _relation_reads(loop: ast.AST, variable: str, relations: set[str]) -> list[ast.Attribute]:
     if not relations:
         return []
-    if isinstance(loop, (ast.For, ast.AsyncFor)):
-        region: list[ast.AST] = list(loop.body)
-    else:
-        parent = parent_of(loop)
-        region = [
-            child
-            for name, child in ast.iter_fields(parent)
-            if name in ("elt", "key", "value") and child is not None
-        ]
-        region.extend(condition for condition in loop.ifs)  # type: ignore[attr-defined]
     reads: list[ast.Attribute] = []
-    for statement in region:
-        for node in walk(statement):
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr in relations
-                and isinstance(node.ctx, ast.Load)
-                and isinstance(node.value, ast.Name)
-                and node.value.id == variable
-            ):
-                reads.append(node)
+    for node in _loop_region(loop):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in relations
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == variable
+        ):
+            reads.append(node)
     reads.sort(key=lambda attribute: (attribute.lineno, attribute.col_offset))
     return reads
 
