@@ -589,11 +589,12 @@ TEST_FUNCTION_PREFIX = "test"
 TEST_CLASS_PREFIX = "Test"
 TEST_CLASS_SUFFIXES = ("Test", "Tests", "TestCase")
 """``class PermissionTests(TestCase)``: unittest's naming, besides pytest's ``Test*``."""
-TEST_FILE_NAMES = frozenset({"conftest.py", "tests.py"})
+TEST_FILE_NAMES = frozenset({"conftest.py", "tests.py", "testcases.py"})
 TEST_FILE_PREFIX = "test_"
 TEST_FILE_SUFFIXES = ("_test.py", "_tests.py")
-"""Files test runners collect (pytest's defaults, Django's ``tests.py``): everything in them,
-helpers and ``setUp`` included, runs only under the tests."""
+"""Files test runners collect (pytest's defaults, Django's ``tests.py``), and the modules of
+test base classes named after Django's ``testcases.py``: everything in them, helpers and
+``setUp`` included, runs only under the tests."""
 DRAINING_METHODS = frozenset({"pop", "popleft", "popitem"})
 """``while pending: item = pending.pop()`` walks ``pending`` item by item."""
 TEST_FIXTURE_DECORATORS = frozenset({"fixture", "yield_fixture"})

@@ -24,8 +24,6 @@ from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
 
-_LOOP_TYPES = (ast.For, ast.AsyncFor, *COMPREHENSION_TYPES)
-
 
 class QueryInLoop(Rule):
     code = "PF005"
@@ -63,7 +61,9 @@ remember their answers are left alone: memoized with a decorator (`lru_cache`, `
 `cached`...), or that look the parameter up in a cache or a dict named like one first. So
 is a helper's query under `if isinstance(<parameter>, ...)`, the "an id or an instance"
 idiom (`if isinstance(order, int): order = Order.objects.get(pk=order)`): it queries only
-for one of the types, and a loop that passes the instances it holds sends no query.
+for one of the types, and a loop that passes the instances it holds sends no query. The
+same idiom written in the loop itself (`if not isinstance(cf, CachedFile): cf =
+CachedFile.objects.get(pk=cf)`) is left alone too.
 
 Loops that do not walk a collection are left alone: `while` loops (polling, retries,
 paging with a cursor), `for attempt in range(3)`, loops that sleep (in their body or
@@ -80,7 +80,7 @@ lock would hold every row until the last item is done and let one failure undo t
 The same lock in one transaction around the whole loop is reported.
 `executemany`, `bulk_create`, `bulk_update` and `in_bulk` are one round trip and never
 reported. Django data migrations, Alembic revisions, `migration.py` modules and tests
-(files such as `test_*.py`, `conftest.py` and `tests.py`, and elsewhere `test_*`
+(files such as `test_*.py`, `conftest.py`, `tests.py` and `testcases.py`, and elsewhere `test_*`
 functions, fixtures and `Test*` or `*Tests` classes) are skipped: they run once or against
 a throwaway database.""",
         why_it_bites="""\
@@ -134,9 +134,10 @@ code around it.""",
         if not scope.has_any(_LOOP_TYPES):
             return  # every finding is about a loop of this scope
         queries = _repeatable_queries(scope, checker)
+        query_ids = {id(call.node) for call in queries}
         for call in queries:
             loop = _per_item_loop(call, checker, scope)
-            if loop is not None:
+            if loop is not None and not _id_or_instance(call.node, loop, query_ids):
                 self._report_query(call, loop, checker)
         self._check_helper_calls(
             scope, checker, {id(call.node) for call in dbflow.classified_calls(scope, checker)}
@@ -571,21 +572,50 @@ def _dispatches_on_type(node: ast.AST, function: ast.AST, parameters: set[str]) 
     for ancestor in Checker.ancestors(node):
         if ancestor is function:
             return False
-        if not isinstance(ancestor, ast.If):
-            continue
-        test = ancestor.test
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            test = test.operand
-        if (
-            isinstance(test, ast.Call)
-            and isinstance(test.func, ast.Name)
-            and test.func.id == "isinstance"
-            and test.args
-            and isinstance(test.args[0], ast.Name)
-            and test.args[0].id in parameters
-        ):
+        if isinstance(ancestor, ast.If) and _tests_type_of(ancestor.test, parameters):
             return True
     return False
+
+
+def _id_or_instance(node: ast.AST, loop: ast.AST, queries: set[int]) -> bool:
+    """``if not isinstance(cf, CachedFile): cf = CachedFile.objects.get(pk=cf)`` in the
+    loop: an item that may be an id or an instance, with a query only for ids, and none on
+    the other branch. When both branches query (``get(email=value)`` for strings,
+    ``get(pk=value)`` otherwise) every item costs a query, and it still counts."""
+    targets = _loop_targets(loop)
+    child = node
+    for ancestor in Checker.ancestors(node):
+        if ancestor is loop:
+            return False
+        if isinstance(ancestor, ast.If) and _tests_type_of(ancestor.test, targets):
+            other = ancestor.orelse if child in ancestor.body else ancestor.body
+            return not any(id(inner) in queries for statement in other for inner in walk(statement))
+        child = ancestor
+    return False
+
+
+def _tests_type_of(test: ast.expr, names: set[str]) -> bool:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    return (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Name)
+        and test.func.id == "isinstance"
+        and bool(test.args)
+        and isinstance(test.args[0], ast.Name)
+        and test.args[0].id in names
+    )
+
+
+def _loop_targets(loop: ast.AST) -> set[str]:
+    """The names a loop binds to each item (``cf`` in ``for cf in files``)."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        targets = [loop.target]
+    elif isinstance(loop, COMPREHENSION_TYPES):
+        targets = [generator.target for generator in loop.generators]
+    else:
+        return set()
+    return {node.id for target in targets for node in walk(target) if isinstance(node, ast.Name)}
 
 
 def _looks_up_memo(function: ast.AST, dependent: set[str], queries: list[dbflow.DbCall]) -> bool:
@@ -889,8 +919,12 @@ def _is_literal_collection(iterable: ast.expr, checker: Checker, scope: Scope) -
         return iterable.func.attr in ("items", "keys", "values") and _is_literal_collection(
             iterable.func.value, checker, scope
         )
+    # ``(*CMS_PERMISSION_MODELS, (PageUserGroup, "pageuser"))``: constants spread into one
     return isinstance(iterable, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and all(
-        not isinstance(element, ast.Starred) for element in getattr(iterable, "elts", [])
+        not isinstance(element, ast.Starred)
+        or _iterates_constant(element.value)
+        or _is_literal_collection(element.value, checker, scope)
+        for element in getattr(iterable, "elts", [])
     )
 
 
