@@ -27,6 +27,7 @@ from pitfalls.knowledge.caches import (
     EXPIRING_CONTAINER_CONSTRUCTORS,
     EXPIRY_KEYWORDS,
     EXPIRY_POSITION,
+    FILLING_METHODS,
     IMMUTABLE_CONSTRUCTORS,
     IN_PROCESS_CONTAINER_CONSTRUCTORS,
     MUTABLE_ANNOTATIONS,
@@ -937,6 +938,8 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
         if name == "collections.defaultdict":
             factory = checker.qualified_name(definition.args[0], checker.module_scope)
             if factory in MUTABLE_RESULT_CALLS:
+                if not _entries_filled_in_file(container, checker):
+                    return None  # only empty slots the callers fill, as ``setdefault`` hands out
                 return Mutable(factory.rsplit(".", 1)[-1], False)
     if isinstance(definition, ast.Dict):
         for value in definition.values:
@@ -959,6 +962,22 @@ def container_values_mutable(container: Container, checker: Checker) -> Mutable 
     # Prefer a kind the code shows over a guessed one; nested if any store is nested.
     shown = [item for item in kinds if item.kind != "collection"] or kinds
     return Mutable(shown[0].kind, any(item.nested for item in kinds))
+
+
+def _entries_filled_in_file(container: Container, checker: Checker) -> bool:
+    """Whether this file stores into the container (``cache[k] = ...``) or fills one of its
+    entries (``cache[k].append(...)``, ``cache[k] += ...``): a ``defaultdict`` that the file
+    only reads hands out the empty entries its factory makes, for callers to fill."""
+    caches = file_caches(checker)
+    if not caches.stored_values_collected:
+        _collect_stored_values(checker, caches.containers)
+        caches.stored_values_collected = True
+    if container.stored_values:
+        return True
+    filling = re.compile(
+        rf"\b{re.escape(container.name)}\[[^\]\n]*\]\s*(?:\.\s*(?:{'|'.join(sorted(FILLING_METHODS))})\s*\(|[+|]=)"
+    )
+    return filling.search(checker.source.text) is not None
 
 
 def holds_empty_container(value: ast.expr, function: ast.AST | None, checker: Checker) -> bool:

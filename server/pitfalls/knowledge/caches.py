@@ -415,6 +415,11 @@ CHEAP_METHODS: frozenset[str] = frozenset(
 )
 """Methods too cheap to be the recomputation (string formatting, dict views)."""
 
+FILLING_METHODS: frozenset[str] = frozenset(
+    {"append", "appendleft", "extend", "add", "update", "insert", "setdefault"}
+)
+"""Methods that put items into a list, set or dict (``entries[key].append(row)``)."""
+
 COLLECTION_METHODS: frozenset[str] = frozenset(
     {
         "all",

@@ -59,7 +59,8 @@ Finds functions that hand out the very list, dict or set an in-process cache kee
 
 An entry stored empty (`options = cache[key] = {}`, or `uids = set()` then
 `index[key] = uids`) is a slot handed out to be filled, the way `setdefault` is used, and
-is not reported.
+is not reported; so is an entry of a `defaultdict` that the file never stores into or
+fills (`cache[key].append(...)`): its factory makes empty slots for the callers to fill.
 
 Returning a copy (`list(...)`, `dict(...)`, `.copy()`, `copy.copy`/`copy.deepcopy`) or an
 immutable value (tuple, frozenset, string, number, `MappingProxyType`) is not reported.

@@ -33,6 +33,7 @@ from pitfalls.knowledge.caches import (
     EXPIRE_METHODS,
     EXPIRING_CONTAINER_CONSTRUCTORS,
     EXPIRY_MEMOIZERS,
+    FILLING_METHODS,
     LOCK_METHODS,
     LOCK_NAME_WORDS,
     MEMOIZER_LOCK_KEYWORDS,
@@ -427,7 +428,7 @@ def _fills(statement: ast.stmt, name: str) -> bool:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _FILLING_METHODS
+            and node.func.attr in FILLING_METHODS
             and isinstance(node.func.value, ast.Name)
             and node.func.value.id == name
         ):
@@ -440,9 +441,6 @@ def _fills(statement: ast.stmt, name: str) -> bool:
         ):
             return True
     return False
-
-
-_FILLING_METHODS = frozenset({"append", "extend", "add", "update", "insert", "setdefault"})
 
 
 def _per_user_entries(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
