@@ -337,10 +337,10 @@ class Checker:
             self.module_classes = _LookedUpDict(self, self.definition_reads)
         self._node_facts: dict[ast.AST, dict[str, object]] = {}
         self._finished_scopes: dict[ast.AST, Scope] = {}
-        self._resolved: dict[tuple[str, Scope], str | None] | None = {} if blocks is None else None
-        """``resolve_name``'s answers by name and scope, emptied whenever the walk binds an
-        import. None with blocks: there every lookup of a module name must reach
-        ``module_defined``, which notes it for the unit being checked."""
+        self._resolved: dict[tuple[str, Scope, int], str | None] = {}
+        """``resolve_name``'s answers by name, scope and unit, emptied whenever the walk binds
+        an import. Keyed by unit too: with blocks, the first lookup of a module name in each
+        unit must reach ``module_defined``, which notes it for that unit."""
         self._collect_module_bindings(tree.body)
 
     # Reporting -----------------------------------------------------------------------
@@ -454,10 +454,10 @@ class Checker:
     def resolve_name(self, name: str, scope: Scope | None = None) -> str | None:
         start = scope if scope is not None else self.scope
         memo = self._resolved
-        if memo is not None:
-            known = memo.get((name, start), _MISSING)
-            if known is not _MISSING:
-                return known  # type: ignore[return-value]
+        key = (name, start, self.unit)
+        known = memo.get(key, _MISSING)
+        if known is not _MISSING:
+            return known  # type: ignore[return-value]
         resolved: str | None = None
         current: Scope | None = start
         while current is not None:
@@ -469,8 +469,7 @@ class Checker:
         else:
             if name in BUILTIN_NAMES and name not in self.module_defined:
                 resolved = "builtins." + name
-        if memo is not None:
-            memo[(name, start)] = resolved
+        memo[key] = resolved
         return resolved
 
     def module_function_returns(self, name: str) -> ast.expr | None:
@@ -584,8 +583,7 @@ class Checker:
         self.module_scope.state.clear()
         self._finished_scopes.clear()
         self._node_facts.clear()
-        if self._resolved is not None:
-            self._resolved.clear()
+        self._resolved.clear()
 
     def finished_scope(self, node: ast.AST) -> Scope | None:
         """The scope of a function, lambda or class whose walk is complete, else None."""

@@ -388,6 +388,8 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
             defines.append(statement.name)
         elif isinstance(statement, ast.ClassDef):
             defines.extend(item.name for item in statement.body if isinstance(item, FUNCTION_TYPES))
+    if not any(word in block_text for word in _TRANSACTION_WORDS):
+        return _CallsPart(block_text, frozenset(), tuple(sorted(defines)))
     # The lines (1-based) where a transaction word occurs, found in one pass over the text
     # rather than by slicing out each statement's lines.
     block_start = source.line_starts[_first_line(statements[0]) - 1] if statements else 0
