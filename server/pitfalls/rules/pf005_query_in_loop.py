@@ -281,7 +281,7 @@ code around it.""",
             if not isinstance(target, ast.Name):
                 continue
             reported: set[str] = set()
-            prefetched: set[str] | bool | None = False  # not looked up yet
+            prefetched: tuple[set[str], bool] | None = None  # not looked up yet
             for node in _loop_region(loop):
                 if not isinstance(node, ast.Call):
                     continue
@@ -294,16 +294,19 @@ code around it.""",
                 if _exception_handler_of(node, stop_at=loop) is not None or _leaves_after(node, loop):
                     continue
                 always = _always_queries(calls[0])
-                if not always:
-                    if prefetched is False:
-                        prefetched = _prefetched_by_loop(loop, checker, scope)
-                    if prefetched is None or relation in prefetched:
-                        continue  # an unknown collection, or the relation is prefetched
+                if prefetched is None:
+                    prefetched = _prefetched_by_loop(loop, checker, scope)
+                names, known = prefetched
+                if not always and (not known or relation in names):
+                    continue  # an unknown collection, or the relation is prefetched
                 reported.add(relation)
                 # ``first()`` and ``last()`` order by the key, and query again, unless the
                 # related model has an ordering: prefetching is no sure cure for them.
                 prefetch_cures = not always and calls[0].func.attr in db.RELATED_MANAGER_PREFETCHABLE  # type: ignore[attr-defined]
-                self._report_related_manager(node, loop, target.id, relation, prefetch_cures, checker)
+                bypassed = always and relation in names
+                self._report_related_manager(
+                    node, loop, target.id, relation, prefetch_cures, bypassed, checker
+                )
 
     def _report_related_manager(
         self,
@@ -312,12 +315,19 @@ code around it.""",
         variable: str,
         relation: str,
         prefetch_cures: bool,
+        bypassed: bool,
         checker: Checker,
     ) -> None:
         source = checker.source
         what = f"`{_short(source.segment(call), 60)}`"
         if prefetch_cures:
             hint = f'add `.prefetch_related("{relation}")` to the queryset'
+        elif bypassed:
+            method = call.func.attr if isinstance(call.func, ast.Attribute) else "the chain"
+            hint = (
+                f"the queryset prefetches `{relation}`, but a new query (`{method}`) passes the "
+                f"prefetched rows by: read `{variable}.{relation}.all()` and pick in Python"
+            )
         else:
             hint = (
                 f'load them for all rows at once (`prefetch_related(Prefetch("{relation}", queryset=...))`, '
@@ -426,25 +436,30 @@ def _evaluated_chain(outermost: ast.Call, calls: list[ast.Call]) -> bool:
     )
 
 
-def _prefetched_by_loop(loop: ast.AST, checker: Checker, scope: Scope) -> set[str] | None:
-    """The relations the loop's queryset prefetches; None when the loop does not iterate a
-    queryset built in this function (its rows may come prefetched), or prefetches with
-    ``Prefetch`` objects."""
-    queryset = _queryset_of(loop.iter, checker, scope)
+def _prefetched_by_loop(loop: ast.AST, checker: Checker, scope: Scope) -> tuple[set[str], bool]:
+    """The relations the loop's queryset prefetches (``"lines"``, ``Prefetch("lines", ...)``),
+    and whether that is all of them: not when the loop does not iterate a queryset built in
+    this function (its rows may come prefetched), or a prefetch names its relation in a
+    way not read here."""
+    queryset = _queryset_of(loop.iter, checker, scope)  # type: ignore[attr-defined]
     if queryset is None:
-        return None
+        return set(), False
     calls = queryset[2]
     if any(call.func.attr in db.QUERYSET_ROW_SHAPES for call in calls):  # type: ignore[attr-defined]
-        return None
+        return set(), False
     prefetched: set[str] = set()
+    known = True
     for call in calls:
         if call.func.attr not in db.PREFETCH_RELATED:  # type: ignore[attr-defined]
             continue
         for argument in call.args:
-            if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
-                return None
-            prefetched.add(argument.value.split("__", 1)[0])
-    return prefetched
+            if isinstance(argument, ast.Call) and called_name(argument.func) == "Prefetch" and argument.args:
+                argument = argument.args[0]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                prefetched.add(argument.value.split("__", 1)[0])
+            else:
+                known = False
+    return prefetched, known
 
 
 _LOOP_TYPES = (*LOOP_TYPES, *COMPREHENSION_TYPES)
