@@ -51,8 +51,11 @@ even on a prefetched relation (`op.checkins.filter(list=checkin_list).first()`,
 `order.fees.exclude(...).exists()`, `lane.stories.order_by(...)` iterated) in a loop over
 anything, and `order.lines.all()`, `.count()`, `.exists()`, `.first()`, `.last()` in a loop
 over a queryset built in the same function without `prefetch_related` of that relation
-(rows that come from elsewhere may arrive prefetched). A chain built and never run in the
-loop, and `row.data.get(key)` or `row.totals.values()` (a dict's methods), are left alone.
+(rows that come from elsewhere may arrive prefetched). Another object's related manager
+queried with a value of each item (`event.vouchers.get(code=line.code)` in a loop over
+`line`) is a query per item too, unless the lookup takes a batch (`code__in=chunk`). A chain
+built and never run in the loop, and `row.data.get(key)` or `row.totals.values()` (a dict's
+methods), are left alone.
 
 The query may sit in a helper: a loop that calls a function or method of the same file
 (`load_invoice(invoice_id)`, `self.open_invoices(status)`) whose query is built from the
@@ -144,6 +147,8 @@ code around it.""",
         )
         self._check_lazy_relations(scope, checker)
         self._check_related_managers(scope, checker)
+        if dbflow.is_django_file(checker):
+            self._check_managers_fed_by_items(scope, checker)
 
     def _report_query(self, call: dbflow.DbCall, loop: ast.AST, checker: Checker) -> None:
         source = checker.source
@@ -308,6 +313,55 @@ code around it.""",
                     node, loop, target.id, relation, prefetch_cures, bypassed, checker
                 )
 
+    def _check_managers_fed_by_items(self, scope: Scope, checker: Checker) -> None:
+        """``self.event.vouchers.get(code__iexact=line.code)`` in a loop over ``line``: another
+        object's related manager, queried with a value of each item."""
+        reported: set[tuple[int, str]] = set()
+        for call in scope.of(ast.Call):
+            assert isinstance(call, ast.Call)
+            chain = _related_manager_chain(call, None)
+            if chain is None:
+                continue
+            relation, calls = chain
+            if not _always_queries(calls[0]) or not _evaluated_chain(call, calls):
+                continue
+            if any(
+                (keyword.arg or "").endswith(db.QUERYSET_BATCH_LOOKUP_SUFFIX)
+                for link in calls
+                for keyword in link.keywords
+            ):
+                continue  # ``filter(id__in=chunk)``: a batch
+            manager = calls[0].func.value  # type: ignore[attr-defined]
+            owner = next(node for node in walk(manager) if isinstance(node, ast.Name))
+            if checker.resolve_name(owner.id, scope) is not None:
+                continue  # ``pycountry.subdivisions.get(...)``: an imported module, no row
+            used = {name for link in calls for argument in _arguments(link) for name in _names_in(argument)}
+            loop = next(
+                (
+                    loop
+                    for loop in checker.enclosing_loops(call)
+                    if _loop_targets(loop) & used and _runs_per_item(call, loop)
+                ),
+                None,
+            )
+            if (
+                loop is None
+                or _loop_targets(loop) & _names_in(manager)
+                or (id(loop), _source_key(manager)) in reported
+                or not _walks_collection(loop, checker, scope)
+                or _exception_handler_of(call, stop_at=loop) is not None
+                or _leaves_after(call, loop)
+            ):
+                continue
+            reported.add((id(loop), _source_key(manager)))
+            source = checker.source
+            message = (
+                f"`{_short(source.segment(call), 60)}` runs a query for each item of "
+                f"`{_short(source.segment(_iterated(loop)))}`: 1 + N queries; fetch the rows for all items "
+                f"with one `{relation}.filter(<field>__in=...)` before the loop and pick per item in Python"
+            )
+            checker.report(self, call, message, related=(checker.related("the loop", _iterated(loop)),))
+
     def _report_related_manager(
         self,
         call: ast.Call,
@@ -374,9 +428,10 @@ def _loop_region(loop: ast.AST) -> list[ast.AST]:
     return [node for root in roots for node in walk(root)]
 
 
-def _related_manager_chain(call: ast.Call, variable: str) -> tuple[str, list[ast.Call]] | None:
+def _related_manager_chain(call: ast.Call, variable: str | None) -> tuple[str, list[ast.Call]] | None:
     """For the outermost call of ``variable.<relation>.<method>(...)...``: the relation and
-    the chained calls, innermost first."""
+    the chained calls, innermost first. With no ``variable``, of ``<name>.<relation>`` or
+    ``<name>.<attribute>.<relation>`` (``self.event.vouchers``), whatever the name."""
     parent = parent_of(call)
     if isinstance(parent, ast.Attribute) and isinstance(parent_of(parent), ast.Call):
         return None  # a link of a longer chain: its outermost call is looked at instead
@@ -388,8 +443,7 @@ def _related_manager_chain(call: ast.Call, variable: str) -> tuple[str, list[ast
     if not (
         calls
         and isinstance(current, ast.Attribute)
-        and isinstance(current.value, ast.Name)
-        and current.value.id == variable
+        and _manager_owner_is(current.value, variable)
         and not current.attr.startswith("_")
         and current.attr not in db.DJANGO_MANAGERS
     ):
@@ -404,6 +458,43 @@ def _related_manager_chain(call: ast.Call, variable: str) -> tuple[str, list[ast
     elif not _always_queries(calls[0]):
         return None  # ``row.data.get(key)``, ``row.totals.values()``: a dict
     return current.attr, calls
+
+
+def _manager_owner_is(owner: ast.expr, variable: str | None) -> bool:
+    if variable is not None:
+        return isinstance(owner, ast.Name) and owner.id == variable
+    if isinstance(owner, ast.Attribute):
+        owner = owner.value
+    return isinstance(owner, ast.Name) and not owner.id[:1].isupper()  # ``Order.items`` is no row
+
+
+def _runs_per_item(node: ast.AST, loop: ast.AST) -> bool:
+    """Whether ``node`` runs once per item of ``loop``: in a ``for`` body, or in a
+    comprehension anywhere but its first iterable (evaluated once, before the loop)."""
+    path: list[ast.AST] = [node]
+    for ancestor in Checker.ancestors(node):
+        if ancestor is loop:
+            child = path[-1]
+            if isinstance(loop, (ast.For, ast.AsyncFor)):
+                return child in loop.body
+            if isinstance(loop, COMPREHENSION_TYPES):
+                first = loop.generators[0]
+                return not (child is first and len(path) > 1 and path[-2] is first.iter)
+            return True
+        path.append(ancestor)
+    return False
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {inner.id for inner in walk(node) if isinstance(inner, ast.Name)}
+
+
+def _arguments(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(keyword.value for keyword in call.keywords)]
+
+
+def _source_key(node: ast.AST) -> str:
+    return ast.dump(node)
 
 
 def _always_queries(first: ast.Call) -> bool:
