@@ -928,7 +928,16 @@ def _entry_annotation_kind(annotation: ast.expr | None) -> str | None:
 
 def container_values_mutable(container: Container, checker: Checker) -> Mutable | None:
     """What the container's entries are, when a store, its definition or its annotation shows
-    they are mutable containers."""
+    they are mutable containers (worked out once per container and analysis: it reads the
+    stores of the whole file)."""
+    known: dict[int, Mutable | None] = checker.module_scope.state.setdefault("cachemodel.entries", {})  # type: ignore[assignment]
+    key = id(container)
+    if key not in known:
+        known[key] = _container_values_mutable(container, checker)
+    return known[key]
+
+
+def _container_values_mutable(container: Container, checker: Checker) -> Mutable | None:
     definition = container.definition
     kind = _entry_annotation_kind(container.annotation)
     if kind is not None:
