@@ -148,20 +148,23 @@ def _in_migration_folder(checker: Checker) -> bool:
 
 def is_test_code(checker: Checker, scope: Scope) -> bool:
     """Code in a file the test runner collects (``test_*.py``, ``conftest.py``, Django's
-    ``tests.py``), or inside a ``test_*`` function, a pytest fixture or a test class
-    elsewhere. A ``tests/`` or ``testing/`` folder is not enough: factories and helpers
-    there are often shipped and imported by other code."""
+    ``tests.py``) or right in a ``tests/`` folder (its data and helper modules serve the
+    tests beside them), or inside a ``test_*`` function, a pytest fixture or a test class
+    elsewhere. A ``testing/`` or ``test/`` package is not enough: its factories and helpers
+    are shipped for other projects' code to import."""
     return _in_test_file(checker) or _scope_within(checker, scope, _TEST_CODE, _is_test_definition)
 
 
 def _in_test_file(checker: Checker) -> bool:
     cached = checker.module_scope.state.get("dbflow.test_file")
     if cached is None:
-        name = PurePath(str(checker.path)).name if checker.path is not None else ""
+        path = PurePath(str(checker.path)) if checker.path is not None else PurePath()
+        name = path.name
         cached = checker.module_scope.state["dbflow.test_file"] = (
             name in db.TEST_FILE_NAMES
             or name.startswith(db.TEST_FILE_PREFIX)
             or name.endswith(db.TEST_FILE_SUFFIXES)
+            or path.parent.name == db.TEST_FOLDER
         )
     return bool(cached)
 

@@ -590,6 +590,8 @@ TEST_CLASS_PREFIX = "Test"
 TEST_CLASS_SUFFIXES = ("Test", "Tests", "TestCase")
 """``class PermissionTests(TestCase)``: unittest's naming, besides pytest's ``Test*``."""
 TEST_FILE_NAMES = frozenset({"conftest.py", "tests.py", "testcases.py"})
+TEST_FOLDER = "tests"
+"""The folder of a test suite: its data and helper modules serve the tests beside them."""
 TEST_FILE_PREFIX = "test_"
 TEST_FILE_SUFFIXES = ("_test.py", "_tests.py")
 """Files test runners collect (pytest's defaults, Django's ``tests.py``), and the modules of

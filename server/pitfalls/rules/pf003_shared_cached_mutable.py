@@ -19,7 +19,7 @@ from pitfalls.cachemodel import (
     own_nodes_of,
     same_expression,
 )
-from pitfalls.engine import Checker, Scope
+from pitfalls.engine import Checker, Scope, parent_of
 from pitfalls.knowledge.caches import (
     IN_PROCESS_MEMOIZERS,
     LOCAL_MEMOIZER_NAMES,
@@ -66,7 +66,8 @@ Returning a copy (`list(...)`, `dict(...)`, `.copy()`, `copy.copy`/`copy.deepcop
 immutable value (tuple, frozenset, string, number, `MappingProxyType`) is not reported.
 Caches shared between processes (Django's cache, Redis, Flask-Caching) are not reported
 either: they serialize the value, so every reader gets its own copy. `cached_property` is
-left alone too: the value belongs to one instance, like any other attribute.""",
+left alone too, and so is a memoized method that takes only `self`: the value belongs to
+one instance, like any other attribute.""",
         why_it_bites="""\
 A cache hands every caller the same object. When one caller sorts, appends to, filters
 in place or adds a key to what it got back — usually far from the cache, in code that
@@ -193,6 +194,8 @@ gets no fix: pick `MappingProxyType` or a copy by hand.""",
 
 
 def _in_process_memoizer(function: ast.FunctionDef | ast.AsyncFunctionDef, checker: Checker) -> str | None:
+    if _takes_only_self(function):
+        return None  # ``@lru_cache`` keyed by the instance alone: its own value, as ``cached_property``
     for decorator in function.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = checker.qualified_name(target, checker.module_scope)
@@ -207,6 +210,18 @@ def _in_process_memoizer(function: ast.FunctionDef | ast.AsyncFunctionDef, check
         ):
             return target.id
     return None
+
+
+def _takes_only_self(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    arguments = function.args
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return (
+        len(every) == 1
+        and every[0].arg == "self"
+        and arguments.vararg is None
+        and arguments.kwarg is None
+        and isinstance(parent_of(function), ast.ClassDef)
+    )
 
 
 def _annotated_kind(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:

@@ -83,9 +83,9 @@ lock would hold every row until the last item is done and let one failure undo t
 The same lock in one transaction around the whole loop is reported.
 `executemany`, `bulk_create`, `bulk_update` and `in_bulk` are one round trip and never
 reported. Django data migrations, Alembic revisions, `migration.py` modules and tests
-(files such as `test_*.py`, `conftest.py`, `tests.py` and `testcases.py`, and elsewhere `test_*`
-functions, fixtures and `Test*` or `*Tests` classes) are skipped: they run once or against
-a throwaway database.""",
+(files such as `test_*.py`, `conftest.py`, `tests.py`, `testcases.py` and the modules of a
+`tests/` folder, and elsewhere `test_*` functions, fixtures and `Test*` or `*Tests` classes)
+are skipped: they run once or against a throwaway database.""",
         why_it_bites="""\
 Each query is a network round trip plus parsing and planning on the server. A page that
 lists 50 orders with one query per order makes 51 queries; in development, with ten rows
@@ -296,6 +296,8 @@ code around it.""",
                 relation, calls = chain
                 if relation in reported or not _evaluated_chain(node, calls):
                     continue
+                if _fed_by_inner_loop(node, calls, loop, checker):
+                    continue  # reported for that loop, as another object's manager fed by its items
                 if _exception_handler_of(node, stop_at=loop) is not None or _leaves_after(node, loop):
                     continue
                 always = _always_queries(calls[0])
@@ -433,7 +435,8 @@ def _related_manager_chain(call: ast.Call, variable: str | None) -> tuple[str, l
     the chained calls, innermost first. With no ``variable``, of ``<name>.<relation>`` or
     ``<name>.<attribute>.<relation>`` (``self.event.vouchers``), whatever the name."""
     parent = parent_of(call)
-    if isinstance(parent, ast.Attribute) and isinstance(parent_of(parent), ast.Call):
+    grandparent = parent_of(parent) if isinstance(parent, ast.Attribute) else None
+    if isinstance(grandparent, ast.Call) and grandparent.func is parent:
         return None  # a link of a longer chain: its outermost call is looked at instead
     calls: list[ast.Call] = []
     current: ast.AST = call
@@ -466,6 +469,19 @@ def _manager_owner_is(owner: ast.expr, variable: str | None) -> bool:
     if isinstance(owner, ast.Attribute):
         owner = owner.value
     return isinstance(owner, ast.Name) and not owner.id[:1].isupper()  # ``Order.items`` is no row
+
+
+def _fed_by_inner_loop(node: ast.Call, calls: list[ast.Call], loop: ast.AST, checker: Checker) -> bool:
+    """Whether a loop inside ``loop`` feeds the chain's lookups (``ticket.values.get(field=f)``
+    in a loop over ``f`` inside one over ``ticket``): the query is reported once, there."""
+    used = {name for link in calls for argument in _arguments(link) for name in _names_in(argument)}
+    outer = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else parent_of(loop)
+    for inner in checker.enclosing_loops(node):
+        if inner is outer:
+            return False
+        if _loop_targets(inner) & used:
+            return True
+    return False
 
 
 def _runs_per_item(node: ast.AST, loop: ast.AST) -> bool:
