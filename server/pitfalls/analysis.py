@@ -115,6 +115,11 @@ _NEWER_SYNTAX = (
     ((3, 12), re.compile(r"^\s*type\s+\w+\s*(\[.*\])?\s*="), "`type` alias statements"),
     ((3, 12), re.compile(r"^\s*(async\s+)?(def|class)\s+\w+\s*\["), "generic type parameters"),
     ((3, 14), re.compile(r"(?<![\w.'\"])[tT][rR]?['\"]"), "template strings (t-strings)"),
+    (
+        (3, 14),
+        re.compile(r"^\s*except\*?\s+[\w.]+(\s*,\s*[\w.]+)+\s*:"),
+        "handlers that list exceptions without parentheses (`except A, B:`; in Python 2 that meant `except A as B`)",
+    ),
 )
 _PYTHON2 = re.compile(
     r"^\s*(print\s+[^\s(=]|exec\s+[\"']|except\s+[\w.]+\s*,\s*\w+\s*:|raise\s+[\w.]+\s*,)|<>|`"

@@ -150,6 +150,13 @@ def bad_inputs() -> list[BadInput]:
         reused_expected = [_witness_at(reused_quotes)]
     cases.append(_same_everywhere("newer_fstring.py", reused_quotes, reused_expected))
 
+    bare_tuple = "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n" + WITNESS
+    if sys.version_info < (3, 14):
+        bare_tuple_expected = [Expect("PF000", 2, None, "need Python 3.14")]
+    else:
+        bare_tuple_expected = [_witness_at(bare_tuple)]
+    cases.append(_same_everywhere("newer_except.py", bare_tuple, bare_tuple_expected))
+
     cases.append(_same_everywhere("empty.py", "", []))
 
     cases.append(BadInput("folder.py", None, [Expect("PF000", 0, 0, "directory")]))

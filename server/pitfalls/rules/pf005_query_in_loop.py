@@ -72,7 +72,7 @@ Loops that do not walk a collection are left alone: `while` loops (polling, retr
 paging with a cursor), `for attempt in range(3)`, loops that sleep (in their body or
 through a helper of the file), loops over batches, chunks or pages (one query per batch
 is the cure, not the disease), loops over constants (`ALL_CAPS` names such as
-`settings.DEFAULT_GROUPS`), loops over databases, schemas, models or tables, and schema statements
+`settings.DEFAULT_GROUPS`, or a local name for part of one), loops over databases, schemas, models or tables, and schema statements
 (`CREATE`, `ALTER`, `VACUUM`...). A query after which the loop always returns, raises or
 breaks runs once, and is not reported either; nor is one in an `except` handler, which
 runs when the exception happens, not per item (the query in the `try` body still counts).
@@ -1086,6 +1086,7 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
             _is_literal_collection(iterable, checker, scope)
             or _iterates_command_arguments(iterable, checker, scope)
             or _iterates_constant(iterable)
+            or _bound_to_constant(iterable, checker, scope)
         ):
             return False
         if isinstance(iterable, ast.Call) and _names_batches(iterable.func):
@@ -1136,6 +1137,28 @@ def _iterates_command_arguments(iterable: ast.expr, checker: Checker, scope: Sco
     while isinstance(root, (ast.Subscript, ast.Attribute, ast.Call)):
         root = root.func if isinstance(root, ast.Call) else root.value
     return isinstance(root, ast.Name) and root.id in db.COMMAND_ARGUMENT_NAMES
+
+
+def _bound_to_constant(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
+    """``role_configs = settings.SSO_CONFIG.role_map.get(provider, [])`` then ``for config in
+    role_configs``: a local name for part of a constant."""
+    if not isinstance(iterable, ast.Name):
+        return False
+    binding = checker.name_binding(iterable, scope)
+    if binding is None or binding[0] is not None or len(binding[1]) != 1:
+        return False
+    node: ast.AST = binding[1][0]
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Attribute):
+            if len(node.attr) > 1 and node.attr.isupper():
+                return True
+            node = node.value
+        else:
+            return isinstance(node, ast.Name) and len(node.id) > 1 and node.id.isupper()
 
 
 def _iterates_constant(iterable: ast.expr) -> bool:
