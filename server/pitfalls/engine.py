@@ -618,6 +618,7 @@ class Checker:
         evaluated once.
         """
         loops: list[ast.AST] = []
+        grandchild: ast.AST | None = None
         child = node
         for ancestor in self.ancestors(node):
             if isinstance(ancestor, SCOPE_TYPES):
@@ -629,10 +630,11 @@ class Checker:
                 if child not in ancestor.orelse:
                     loops.append(ancestor)
             elif isinstance(ancestor, COMPREHENSION_TYPES):
-                first_iter = ancestor.generators[0].iter  # type: ignore[attr-defined]
-                if child is not first_iter:
+                first = ancestor.generators[0]  # type: ignore[attr-defined]
+                # The path runs through the first generator's node to reach its iterable.
+                if not (child is first and grandchild is first.iter):
                     loops.append(ancestor)
-            child = ancestor
+            grandchild, child = child, ancestor
         return loops
 
 
