@@ -127,6 +127,17 @@ def module_import_edit(
     return module, Edit(Range(Position(0, 0), Position(0, 0)), f"import {module}{newline}")
 
 
+def call_arguments(call: ast.Call) -> list[ast.expr]:
+    """The call's positional and keyword argument values, in that order."""
+    return [*call.args, *(keyword.value for keyword in call.keywords)]
+
+
+def short_text(text: str, limit: int = 40) -> str:
+    """Source text for a message: whitespace runs collapsed, cut with "..." past ``limit``."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def called_name(func: ast.expr) -> str | None:
     """The last identifier of what is called, or of a name: ``save`` for ``self.repo.save``."""
     if isinstance(func, ast.Name):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pitfalls.astutil import called_name, last_names, walk
+from pitfalls.astutil import called_name, last_names, short_text, walk
 from pitfalls.engine import FUNCTION_TYPES, IMPORTED_MODULES, Checker, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Edit, Position, Range
@@ -561,10 +561,10 @@ def describe_call(node: ast.Call, segment: Callable[[ast.AST], str]) -> str:
     func = node.func
     chain = queryset_chain(func.value) if isinstance(func, ast.Attribute) else None
     if chain is None or not isinstance(func, ast.Attribute):
-        return f"{_short(segment(func))}({'...' if node.args or node.keywords else ''})"
+        return f"{short_text(segment(func))}({'...' if node.args or node.keywords else ''})"
     model, links = chain
     manager = parent_of(model)
-    text = _short(segment(manager))
+    text = short_text(segment(manager))
     for link in [*links, node]:
         method = link.func.attr  # type: ignore[attr-defined]
         text += f".{method}(...)" if link.args or link.keywords else f".{method}()"
@@ -1066,8 +1066,3 @@ def insert_after_line(source: SourceFile, line: int, text: str) -> Edit:
         return Edit(Range(position, position), text)
     end = Position(line, len(source.line(line)))
     return Edit(Range(end, end), source.newline + text.rstrip("\r\n"))
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

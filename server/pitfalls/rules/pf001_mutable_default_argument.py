@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
-from pitfalls.astutil import insert_statements_at_body_start, walk
+from pitfalls.astutil import insert_statements_at_body_start, short_text, walk
 from pitfalls.cachemodel import parameter_names
 from pitfalls.engine import Checker
 from pitfalls.knowledge.types import COPYING_METHODS, MUTABLE_CONSTRUCTORS, READ_ONLY_METHODS, READING_CALLS
@@ -89,7 +89,7 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
             if uses is None:
                 uses = _unsafe_uses(node, checker)
             use = uses.get(argument.arg)
-            default_text = _short(checker.source.segment(default))
+            default_text = short_text(checker.source.segment(default), 30)
             severity = None
             if use is None:
                 message = (
@@ -99,13 +99,13 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
                 )
                 severity = Severity.INFO
             elif use[0] == _CHANGED:
-                shown = _short(checker.source.segment(use[1]))
+                shown = short_text(checker.source.segment(use[1]), 30)
                 message = (
                     f"Mutable default `{default_text}` for `{argument.arg}` is created once and shared "
                     f"by every call, and `{shown}` changes it: what one call puts in {kind}, the next call sees"
                 )
             else:
-                shown = _short(checker.source.segment(use[1]))
+                shown = short_text(checker.source.segment(use[1]), 30)
                 message = (
                     f"Mutable default `{default_text}` for `{argument.arg}` is created once and shared "
                     f"by every call, and `{shown}` hands it out: whoever changes it changes the "
@@ -297,8 +297,3 @@ def _reads_arguments(call: ast.Call, checker: Checker) -> bool:
 def _allows_none(annotation: ast.expr, checker: Checker) -> bool:
     text = ast.unparse(annotation) if not isinstance(annotation, ast.Constant) else str(annotation.value)
     return "None" in text or "Optional" in text or text in ("Any", "typing.Any", "object")
-
-
-def _short(text: str, limit: int = 30) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

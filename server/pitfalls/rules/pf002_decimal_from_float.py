@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
 
-from pitfalls.astutil import call_argument, last_names
+from pitfalls.astutil import call_argument, last_names, short_text
 from pitfalls.dbflow import is_test_code
 from pitfalls.engine import FUNCTION_TYPES, Checker
 from pitfalls.knowledge.types import (
@@ -144,7 +144,7 @@ is usually what was meant but is a different number than before.""",
         edit = fix.edits[0]
         return {
             "call": _range_list(checker.source.node_range(call)),
-            "argument": _short(checker.source.segment(argument)),
+            "argument": short_text(checker.source.segment(argument)),
             "edit": [_range_list(edit.range), edit.content],
         }
 
@@ -334,7 +334,7 @@ def float_reason(
                 for operand in (node.left, node.right)
                 if not _is_plain_number(operand, checker, depth + 1)
             ]
-            reason = f"the true division `{_short(checker.source.segment(node))}`, which yields a float"
+            reason = f"the true division `{short_text(checker.source.segment(node))}`, which yields a float"
             if not unknown:
                 return reason
             if undecided is None or depth > 0:
@@ -353,7 +353,7 @@ def float_reason(
                         node.right, checker, depth
                     ):
                         return None
-                    return f"`{_short(checker.source.segment(node))}`, arithmetic with a float"
+                    return f"`{short_text(checker.source.segment(node))}`, arithmetic with a float"
         return None
     if isinstance(node, ast.IfExp):
         body = float_reason(node.body, checker, depth + 1)
@@ -388,21 +388,21 @@ def _call_reason(node: ast.Call, checker: Checker) -> str | None:
             and first.value.strip().lower() in NON_FINITE_FLOAT_STRINGS
         ):
             return None
-        return f"`{_short(checker.source.segment(node))}`, a float"
+        return f"`{short_text(checker.source.segment(node))}`, a float"
     if name in FLOAT_RETURNING_CALLS:
-        return f"`{_short(checker.source.segment(node))}`, which returns a float"
+        return f"`{short_text(checker.source.segment(node))}`, which returns a float"
     if (
         name == "builtins.round"
         and len(node.args) == 2
         and float_reason(node.args[0], checker, 1) is not None
     ):
-        return f"`{_short(checker.source.segment(node))}`, which returns a float"
+        return f"`{short_text(checker.source.segment(node))}`, which returns a float"
     if isinstance(node.func, ast.Attribute) and node.func.attr in FLOAT_RETURNING_METHODS and not node.args:
-        return f"`{_short(checker.source.segment(node))}`, which returns a float"
+        return f"`{short_text(checker.source.segment(node))}`, which returns a float"
     if isinstance(node.func, ast.Name):
         annotation = checker.module_function_returns(node.func.id)
         if annotation is not None and _is_float_annotation(annotation, checker):
-            return f"`{_short(checker.source.segment(node))}`, annotated to return a float"
+            return f"`{short_text(checker.source.segment(node))}`, annotated to return a float"
     return None
 
 
@@ -484,8 +484,3 @@ def _is_decimal_like(node: ast.expr, checker: Checker, depth: int) -> bool:
             return isinstance(name, str) and name.rsplit(".", 1)[-1] in ("Decimal", "Fraction")
         return bool(values) and all(_is_decimal_like(value, checker, depth + 1) for value in values)
     return False
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from pitfalls import dbflow
-from pitfalls.astutil import called_name, last_names, walk
+from pitfalls.astutil import called_name, last_names, short_text, walk
 from pitfalls.cachemodel import (
     CacheCall,
     assignments_in,
@@ -697,15 +697,15 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
         if isinstance(inner, ast.Await):
             if isinstance(inner.value, ast.Call) and cache_call(inner.value, checker) is not None:
                 continue
-            return f"`{_short(_display(inner.value))}`"
+            return f"`{short_text(_display(inner.value), 60)}`"
         if isinstance(inner, ast.Call):
             if cache_call(inner, checker) is not None:
                 continue
             if not _cheap_call(inner, checker) and not _cheap_helper(inner, function, checker, depth):
                 name = called_name(inner.func) or ""
                 if not name[:1].isupper():
-                    return f"`{_short(_display(inner))}`"
-                constructor = constructor or f"`{_short(_display(inner))}`"
+                    return f"`{short_text(_display(inner), 60)}`"
+                constructor = constructor or f"`{short_text(_display(inner), 60)}`"
         if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
             for value in assignments_in(checker, function, inner.id, before=inner):
                 found = _expensive(value, function, checker, depth + 1)
@@ -761,11 +761,6 @@ def _display(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return node.id
     return "..."
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # Hand-written expiry --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pitfalls import dbflow
-from pitfalls.astutil import called_name, last_names, walk
+from pitfalls.astutil import call_arguments, called_name, last_names, short_text, walk
 from pitfalls.cachemodel import names_a_cache, parameter_names
 from pitfalls.engine import (
     COMPREHENSION_TYPES,
@@ -155,7 +155,7 @@ code around it.""",
         iterated = _iterated(loop)
         what = f"`{dbflow.describe_call(call.node, source.segment)}`"
         message = (
-            f"{what} runs a query for each item of `{_short(source.segment(iterated))}`: "
+            f"{what} runs a query for each item of `{short_text(source.segment(iterated))}`: "
             f"1 + N round trips that grow with the data; {_batching_hint(call)}"
         )
         checker.report(
@@ -207,11 +207,11 @@ code around it.""",
     ) -> None:
         source = checker.source
         iterated = _iterated(loop)
-        helper = _short(source.segment(node.func))
+        helper = short_text(source.segment(node.func))
         what = f"`{dbflow.describe_call(query.node, source.segment)}`"
         message = (
             f"`{helper}(...)` runs a query ({what}, line {query.node.lineno}) for each item of "
-            f"`{_short(source.segment(iterated))}`: 1 + N round trips that grow with the data; "
+            f"`{short_text(source.segment(iterated))}`: 1 + N round trips that grow with the data; "
             f"{_batching_hint(query)} and pass them in"
         )
         checker.report(
@@ -337,7 +337,9 @@ code around it.""",
             owner = next(node for node in walk(manager) if isinstance(node, ast.Name))
             if checker.resolve_name(owner.id, scope) is not None:
                 continue  # ``pycountry.subdivisions.get(...)``: an imported module, no row
-            used = {name for link in calls for argument in _arguments(link) for name in _names_in(argument)}
+            used = {
+                name for link in calls for argument in call_arguments(link) for name in _names_in(argument)
+            }
             loop = next(
                 (
                     loop
@@ -358,8 +360,8 @@ code around it.""",
             reported.add((id(loop), _source_key(manager)))
             source = checker.source
             message = (
-                f"`{_short(source.segment(call), 60)}` runs a query for each item of "
-                f"`{_short(source.segment(_iterated(loop)))}`: 1 + N queries; fetch the rows for all items "
+                f"`{short_text(source.segment(call), 60)}` runs a query for each item of "
+                f"`{short_text(source.segment(_iterated(loop)))}`: 1 + N queries; fetch the rows for all items "
                 f"with one `{relation}.filter(<field>__in=...)` before the loop and pick per item in Python"
             )
             checker.report(self, call, message, related=(checker.related("the loop", _iterated(loop)),))
@@ -375,7 +377,7 @@ code around it.""",
         checker: Checker,
     ) -> None:
         source = checker.source
-        what = f"`{_short(source.segment(call), 60)}`"
+        what = f"`{short_text(source.segment(call), 60)}`"
         if prefetch_cures:
             hint = f'add `.prefetch_related("{relation}")` to the queryset'
         elif bypassed:
@@ -390,7 +392,7 @@ code around it.""",
                 f"or one query filtered on the `{variable}` ids) and pick per row in Python"
             )
         message = (
-            f"{what} runs a query for each `{variable}` of `{_short(source.segment(loop.iter))}`: "
+            f"{what} runs a query for each `{variable}` of `{short_text(source.segment(loop.iter))}`: "
             f"1 + N queries; {hint}"
         )
         fix = None
@@ -474,7 +476,7 @@ def _manager_owner_is(owner: ast.expr, variable: str | None) -> bool:
 def _fed_by_inner_loop(node: ast.Call, calls: list[ast.Call], loop: ast.AST, checker: Checker) -> bool:
     """Whether a loop inside ``loop`` feeds the chain's lookups (``ticket.values.get(field=f)``
     in a loop over ``f`` inside one over ``ticket``): the query is reported once, there."""
-    used = {name for link in calls for argument in _arguments(link) for name in _names_in(argument)}
+    used = {name for link in calls for argument in call_arguments(link) for name in _names_in(argument)}
     outer = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else parent_of(loop)
     for inner in checker.enclosing_loops(node):
         if inner is outer:
@@ -503,10 +505,6 @@ def _runs_per_item(node: ast.AST, loop: ast.AST) -> bool:
 
 def _names_in(node: ast.AST) -> set[str]:
     return {inner.id for inner in walk(node) if isinstance(inner, ast.Name)}
-
-
-def _arguments(call: ast.Call) -> list[ast.expr]:
-    return [*call.args, *(keyword.value for keyword in call.keywords)]
 
 
 def _source_key(node: ast.AST) -> str:
@@ -1308,7 +1306,7 @@ def _receiver_depends(call: dbflow.DbCall, dependent: set[str]) -> bool:
 
 def _query_depends(call: dbflow.DbCall, dependent: set[str], checker: Checker, scope: Scope) -> bool:
     node = call.node
-    arguments: list[ast.AST] = [*node.args, *(keyword.value for keyword in node.keywords)]
+    arguments: list[ast.AST] = list(call_arguments(node))
     keywords: list[ast.keyword] = list(node.keywords)
     link: ast.AST = node.func.value if isinstance(node.func, ast.Attribute) else node
     while isinstance(link, ast.Call) and isinstance(link.func, ast.Attribute):
@@ -1474,8 +1472,3 @@ def _relation_reads(loop: ast.AST, variable: str, relations: set[str]) -> list[a
             reads.append(node)
     reads.sort(key=lambda attribute: (attribute.lineno, attribute.col_offset))
     return reads
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from pitfalls import dbflow
-from pitfalls.astutil import call_keyword, is_constant_true
+from pitfalls.astutil import call_keyword, is_constant_true, short_text
 from pitfalls.engine import Checker, Scope
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Range, Severity
@@ -120,7 +120,7 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
                 continue
             line = checker.source.start(work).line + 1
             message = (
-                f"`{_short(checker.source.segment(context))}` acknowledges the message when its block ends, "
+                f"`{short_text(checker.source.segment(context))}` acknowledges the message when its block ends, "
                 f"before the database work on line {line} is committed: a crash in between loses the message; "
                 "do the database work inside the block"
             )
@@ -139,7 +139,7 @@ used to be swallowed now leaves the message unacknowledged. Other shapes get no 
         writes = dbflow.writes_in(scope, checker)
         if not writes:
             return
-        what = f"`{_short(checker.source.segment(ack.node))}`"
+        what = f"`{short_text(checker.source.segment(ack.node))}`"
         try_node = dbflow.in_finally(ack.node)
         if try_node is not None:
             work = _first_inside(try_node.body, writes)
@@ -382,8 +382,3 @@ def _move(statement: ast.stmt, target: ast.stmt, indent: str, checker: Checker) 
         (dbflow.delete_lines(source, *span), dbflow.insert_after_line(source, target_end, text)),
         Applicability.UNSAFE,
     )
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

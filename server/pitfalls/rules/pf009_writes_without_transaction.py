@@ -8,7 +8,7 @@ import collections
 import re
 
 from pitfalls import dbflow
-from pitfalls.astutil import called_name, walk
+from pitfalls.astutil import call_arguments, called_name, short_text, walk
 from pitfalls.engine import FUNCTION_TYPES, Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
@@ -328,7 +328,7 @@ def _written_object(call: dbflow.DbCall) -> str | None:
 
 
 def _mentions(call: ast.Call, name: str) -> bool:
-    arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+    arguments = call_arguments(call)
     return any(
         isinstance(node, ast.Name) and node.id == name for argument in arguments for node in walk(argument)
     )
@@ -775,9 +775,4 @@ def _describe(node: ast.AST, checker: Checker) -> str:
                 return f"`{' '.join(match.group(1).split()).upper()} {match.group(2)}`"
     if isinstance(node, ast.Call):
         return f"`{dbflow.describe_call(node, checker.source.segment)}`"
-    return f"`{_short(checker.source.segment(node))}`"
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return f"`{short_text(checker.source.segment(node))}`"

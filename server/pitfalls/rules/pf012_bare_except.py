@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
-from pitfalls.astutil import called_name, walk
+from pitfalls.astutil import called_name, short_text, walk
 from pitfalls.cachemodel import local_definition
 from pitfalls.dbflow import block_of
 from pitfalls.engine import Checker
@@ -93,7 +93,7 @@ it is interrupted or shut down (that is the point).""",
                 raised = last.exc.func if isinstance(last.exc, ast.Call) else last.exc
                 message = (
                     f"Bare `except:` turns KeyboardInterrupt, SystemExit and cancellation into "
-                    f"`{_short(source.segment(raised))}`: catch the exceptions you expect"
+                    f"`{short_text(source.segment(raised))}`: catch the exceptions you expect"
                 )
             else:
                 message = (
@@ -140,10 +140,6 @@ def _ends_by_raising(handler: ast.ExceptHandler, checker: Checker) -> bool:
     if _exits(last, handler, checker, follow_helpers=True):
         return True
     return any(isinstance(statement, ast.Raise) and statement.exc is None for statement in body)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _raises_caught(statement: ast.Raise) -> bool:
