@@ -341,11 +341,7 @@ code around it.""",
                 name for link in calls for argument in call_arguments(link) for name in _names_in(argument)
             }
             loop = next(
-                (
-                    loop
-                    for loop in checker.enclosing_loops(call)
-                    if _loop_targets(loop) & used and _runs_per_item(call, loop)
-                ),
+                (loop for loop in checker.enclosing_loops(call) if _loop_targets(loop) & used),
                 None,
             )
             if (
@@ -483,23 +479,6 @@ def _fed_by_inner_loop(node: ast.Call, calls: list[ast.Call], loop: ast.AST, che
             return False
         if _loop_targets(inner) & used:
             return True
-    return False
-
-
-def _runs_per_item(node: ast.AST, loop: ast.AST) -> bool:
-    """Whether ``node`` runs once per item of ``loop``: in a ``for`` body, or in a
-    comprehension anywhere but its first iterable (evaluated once, before the loop)."""
-    path: list[ast.AST] = [node]
-    for ancestor in Checker.ancestors(node):
-        if ancestor is loop:
-            child = path[-1]
-            if isinstance(loop, (ast.For, ast.AsyncFor)):
-                return child in loop.body
-            if isinstance(loop, COMPREHENSION_TYPES):
-                first = loop.generators[0]
-                return not (child is first and len(path) > 1 and path[-2] is first.iter)
-            return True
-        path.append(ancestor)
     return False
 
 
@@ -735,7 +714,7 @@ def _loop_targets(loop: ast.AST) -> set[str]:
         targets = [generator.target for generator in loop.generators]
     else:
         return set()
-    return {node.id for target in targets for node in walk(target) if isinstance(node, ast.Name)}
+    return {name for target in targets for name in _bound(target)}
 
 
 def _looks_up_memo(function: ast.AST, dependent: set[str], queries: list[dbflow.DbCall]) -> bool:
