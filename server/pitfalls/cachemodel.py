@@ -955,12 +955,8 @@ def _container_values_mutable(container: Container, checker: Checker) -> Mutable
             found = mutable_value(value, checker, None)
             if found is not None:
                 return found
-    caches = file_caches(checker)
-    if not caches.stored_values_collected:
-        _collect_stored_values(checker, caches.containers)
-        caches.stored_values_collected = True
     kinds: list[Mutable] = []
-    for value, function in container.stored_values:
+    for value, function in _stored_values(container, checker):
         if is_empty_container(value, checker) or holds_empty_container(value, function, checker):
             continue  # ``d[k] = []`` to be filled by the caller: a registry, not a cached result
         found = mutable_value(value, checker, function, guess=True)
@@ -973,15 +969,20 @@ def _container_values_mutable(container: Container, checker: Checker) -> Mutable
     return Mutable(shown[0].kind, any(item.nested for item in kinds))
 
 
-def _entries_filled_in_file(container: Container, checker: Checker) -> bool:
-    """Whether this file stores into the container (``cache[k] = ...``) or fills one of its
-    entries (``cache[k].append(...)``, ``cache[k] += ...``): a ``defaultdict`` that the file
-    only reads hands out the empty entries its factory makes, for callers to fill."""
+def _stored_values(container: Container, checker: Checker) -> list[tuple[ast.expr, ast.AST | None]]:
+    """The container's ``stored_values``, the file's stores found on the first ask."""
     caches = file_caches(checker)
     if not caches.stored_values_collected:
         _collect_stored_values(checker, caches.containers)
         caches.stored_values_collected = True
-    if container.stored_values:
+    return container.stored_values
+
+
+def _entries_filled_in_file(container: Container, checker: Checker) -> bool:
+    """Whether this file stores into the container (``cache[k] = ...``) or fills one of its
+    entries (``cache[k].append(...)``, ``cache[k] += ...``): a ``defaultdict`` that the file
+    only reads hands out the empty entries its factory makes, for callers to fill."""
+    if _stored_values(container, checker):
         return True
     filling = re.compile(
         rf"\b{re.escape(container.name)}\[[^\]\n]*\]\s*(?:\.\s*(?:{'|'.join(sorted(FILLING_METHODS))})\s*\(|[+|]=)"

@@ -738,7 +738,9 @@ def transaction_block(item: ast.withitem, checker: Checker, scope: Scope) -> boo
     if isinstance(expr, ast.Await):
         expr = expr.value
     if isinstance(expr, ast.Call):
-        if checker.qualified_name(expr.func, scope) in db.TRANSACTION_CALLS or names_transaction_helper(expr):
+        if checker.qualified_name(expr.func, scope) in db.TRANSACTION_CALLS or names_transaction_helper(
+            expr.func
+        ):
             return True
         if isinstance(expr.func, ast.Attribute):
             made = receiver_kind(expr.func.value, checker, scope)
@@ -754,16 +756,12 @@ def transaction_block(item: ast.withitem, checker: Checker, scope: Scope) -> boo
 
 def is_transaction_decorator(decorator: ast.expr, checker: Checker, scope: Scope) -> bool:
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
-    return checker.qualified_name(target, scope) in db.TRANSACTION_CALLS or _names_helper(target)
+    return checker.qualified_name(target, scope) in db.TRANSACTION_CALLS or names_transaction_helper(target)
 
 
-def names_transaction_helper(call: ast.Call) -> bool:
-    """``rolledback_transaction()``, ``self.atomic_section()``: a call of the project's own
-    helper around a transaction, by its name."""
-    return _names_helper(call.func)
-
-
-def _names_helper(target: ast.expr) -> bool:
+def names_transaction_helper(target: ast.expr) -> bool:
+    """``rolledback_transaction``, ``self.atomic_section``: the project's own helper around a
+    transaction (called in a ``with``, or a decorator), by its name."""
     name = called_name(target)
     return name is not None and any(word in name.lower() for word in db.TRANSACTION_HELPER_WORDS)
 

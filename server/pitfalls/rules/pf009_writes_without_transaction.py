@@ -443,7 +443,7 @@ def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
         return True
     return isinstance(expr, ast.Call) and (
         (isinstance(target, ast.Attribute) and target.attr in _TRANSACTION_METHOD_NAMES)
-        or dbflow.names_transaction_helper(expr)
+        or dbflow.names_transaction_helper(target)
     )
 
 
