@@ -326,8 +326,22 @@ QUERYSET_ROW_SHAPES = frozenset({"values", "values_list", "raw"})
 SELECT_RELATED = frozenset({"select_related"})
 PREFETCH_RELATED = frozenset({"prefetch_related"})
 RELATED_MANAGER_QUERIES = frozenset(
-    {"filter", "exclude", "order_by", "annotate", "distinct", "select_related", "only", "defer"}
-    | {"aggregate", "latest", "earliest", "values", "values_list", "get"}
+    {
+        "filter",
+        "exclude",
+        "order_by",
+        "annotate",
+        "distinct",
+        "select_related",
+        "only",
+        "defer",
+        "aggregate",
+        "latest",
+        "earliest",
+        "values",
+        "values_list",
+        "get",
+    }
 )
 """Methods of a Django related manager (``order.lines.filter(...)``) that send a query even
 when the relation was prefetched: they build a new queryset that the prefetch cache does

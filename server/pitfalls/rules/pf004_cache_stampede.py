@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from pitfalls import dbflow
-from pitfalls.astutil import called_name, last_names, short_text, walk
+from pitfalls.astutil import call_arguments, called_name, last_names, short_text, walk
 from pitfalls.cachemodel import (
     CacheCall,
     assignments_in,
@@ -475,8 +475,7 @@ def _per_client_key(key: ast.expr | None, function: ast.AST, checker: Checker, d
             ):
                 return True  # ``request.META["REMOTE_ADDR"]``
         elif isinstance(node, ast.Call):
-            pending.extend(node.args)
-            pending.extend(keyword.value for keyword in node.keywords)
+            pending.extend(call_arguments(node))
             if isinstance(node.func, ast.Attribute):
                 pending.append(node.func.value)
             continue
