@@ -72,14 +72,7 @@ def trusted_signature(status: os.stat_result, read_at_ns: int) -> Signature | No
 def tree_stamp(paths: list[Path]) -> str:
     """Names, sizes and modification times of a project's files: what findings inferred
     across modules depend on, cheap to recompute on every run."""
-    digest = hashlib.blake2b(digest_size=16)
-    for name in sorted(map(str, paths)):  # sorting and statting text, not Path objects
-        try:
-            status = os.stat(name)
-        except OSError:
-            continue
-        digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    return paths_stamp(sorted(map(str, paths)))  # sorting and statting text, not Path objects
 
 
 def dependency_paths(files_read: tuple[str, ...], path: Path, root: Path) -> list[str]:
