@@ -132,6 +132,12 @@ def call_arguments(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(keyword.value for keyword in call.keywords)]
 
 
+def statement_first_line(statement: ast.stmt) -> int:
+    """The statement's first line, 1-based: its first decorator's, if it has any."""
+    decorators = getattr(statement, "decorator_list", None)
+    return decorators[0].lineno if decorators else statement.lineno
+
+
 def short_text(text: str, limit: int = 40) -> str:
     """Source text for a message: whitespace runs collapsed, cut with "..." past ``limit``."""
     text = " ".join(text.split())

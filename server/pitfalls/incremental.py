@@ -47,6 +47,7 @@ from pitfalls.analysis import (
     run_rules,
     unparsed,
 )
+from pitfalls.astutil import statement_first_line
 from pitfalls.config import Settings
 from pitfalls.engine import FILE_FACTS, MODULE_UNIT, Block, RuleFailure, child_fields
 from pitfalls.model import Edit, Finding, Fix, Range, Related, TypeQuestion
@@ -122,8 +123,7 @@ class Unit:
             self.bare = [_bare_stub(statement) for statement in self.statements]
         if self.bare_lines != self.lines:
             for stub, statement in zip(self.bare, self.statements, strict=True):
-                decorators = getattr(statement, "decorator_list", None)
-                stub.lineno = (decorators[0].lineno if decorators else statement.lineno) + self.outer_shift
+                stub.lineno = statement_first_line(statement) + self.outer_shift
                 stub.end_lineno = (statement.end_lineno or statement.lineno) + self.outer_shift
             self.bare_lines = self.lines
         return self.bare
@@ -559,8 +559,7 @@ def group(
     current_end = -1
     begin = first_line
     for statement in statements:
-        decorators = getattr(statement, "decorator_list", None)
-        start = (decorators[0].lineno if decorators else statement.lineno) - 1
+        start = statement_first_line(statement) - 1
         end = (statement.end_lineno or statement.lineno) - 1
         if current and start <= current_end:
             current.append(statement)

@@ -8,7 +8,7 @@ import collections
 import re
 
 from pitfalls import dbflow
-from pitfalls.astutil import call_arguments, called_name, short_text, walk
+from pitfalls.astutil import call_arguments, called_name, short_text, statement_first_line, walk
 from pitfalls.engine import FUNCTION_TYPES, Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
@@ -392,7 +392,7 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
         return _CallsPart(block_text, frozenset(), tuple(sorted(defines)))
     # The lines (1-based) where a transaction word occurs, found in one pass over the text
     # rather than by slicing out each statement's lines.
-    block_start = source.line_starts[_first_line(statements[0]) - 1] if statements else 0
+    block_start = source.line_starts[statement_first_line(statements[0]) - 1] if statements else 0
     word_lines = sorted(
         {
             source.position_at(block_start + hit.start()).line + 1
@@ -400,7 +400,7 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
         }
     )
     for statement in statements:
-        at = bisect.bisect_left(word_lines, _first_line(statement))
+        at = bisect.bisect_left(word_lines, statement_first_line(statement))
         if at == len(word_lines) or word_lines[at] > (statement.end_lineno or statement.lineno):
             continue
         pending: list[tuple[ast.AST, str, bool]] = [(statement, "", False)]
@@ -425,14 +425,9 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
 def _lines_text(first: ast.stmt, last: ast.stmt, source: SourceFile) -> str:
     """The whole lines from ``first`` (its decorators included) to ``last``."""
     starts = source.line_starts
-    first_line = _first_line(first)
+    first_line = statement_first_line(first)
     last_line = last.end_lineno or last.lineno
     return source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
-
-
-def _first_line(statement: ast.stmt) -> int:
-    """The statement's first line, 1-based: its first decorator's, if it has any."""
-    return min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
 
 
 def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
