@@ -138,7 +138,9 @@ def test_other_linters_suppressions_of_the_same_check(tmp_path: Path) -> None:
         "    return pickle.loads(request.body)  # nosec B301\n"
         "try:\n    pass\nexcept:  # noqa: E722\n    pass\n"
         "try:\n    pass\nexcept:  # pylint: disable=W0702\n    pass\n"
-        "try:\n    pass\nexcept:  # noqa: B006\n    pass\n",
+        "try:\n    pass\nexcept:  # noqa: B006\n    pass\n"
+        "try:\n    pass\nexcept BaseException:  # pylint: disable=broad-exception-caught\n    pass\n"
+        "try:\n    pass\nexcept BaseException:  # noqa: BLE001\n    pass\n",
         encoding="utf-8",
     )
     result = run("check", "--no-cache", "--output-format", "concise", cwd=tmp_path)

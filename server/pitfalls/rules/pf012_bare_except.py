@@ -22,7 +22,19 @@ class BareExcept(Rule):
     summary = "Bare `except:` swallows every exception, including shutdown"
     severity = Severity.WARNING
     has_fix = True
-    suppressed_by = ("E722", "B001", "W0702", "bare-except")
+    # Pylint's broad-exception-caught (formerly broad-except) and Ruff's blind-except flag
+    # ``except BaseException:`` too: a line that silences them was written to catch it all.
+    suppressed_by = (
+        "E722",
+        "B001",
+        "W0702",
+        "bare-except",
+        "W0703",
+        "W0718",
+        "broad-except",
+        "broad-exception-caught",
+        "BLE001",
+    )
     triggers = ("except",)
     video = Video(
         "Handling exceptions (Python tutorial)",
@@ -32,9 +44,9 @@ class BareExcept(Rule):
         what_it_does="""\
 Finds `except:` clauses without an exception type, and `except BaseException:` (also in
 a tuple), whose handler swallows what it caught: it does not raise again, does not raise
-another exception made from the one it caught, does not hand it to a future, and does not
-end the process (`sys.exit`, `os._exit`, a helper of the same module or class that always
-does, or such a call right after the `try`). A bare `except:` that ends by raising a new
+another exception made from the one it caught, does not hand it to a future or keep it
+for a later `raise`, and does not end the process (`sys.exit`, `os._exit`, a helper of
+the same module or class that always does, or such a call right after the `try`). A bare `except:` that ends by raising a new
 exception (`except: raise ValidationError("bad date")`) is reported too: it turns
 `KeyboardInterrupt`, `SystemExit` and cancellation into that exception.""",
         why_it_bites="""\
@@ -75,6 +87,7 @@ it is interrupted or shut down (that is the point).""",
             or _hands_over(node, checker)
             or _converts(node)
             or _exits_after_try(node, checker)
+            or _kept_and_raised_later(node, checker)
         ):
             return
         source = checker.source
@@ -201,6 +214,32 @@ def _converts(handler: ast.ExceptHandler) -> bool:
             if any(_mentions(part, handler.name) for part in raised if part is not None):
                 return True
     return False
+
+
+def _kept_and_raised_later(handler: ast.ExceptHandler, checker: Checker) -> bool:
+    """``except BaseException as ex: last_error = ex`` in a loop of clean-up calls, and
+    ``raise last_error`` once they have all run: the exception is put off, not swallowed."""
+    if handler.name is None:
+        return False
+    kept = {
+        target.id
+        for statement in handler.body
+        if isinstance(statement, ast.Assign)
+        and isinstance(statement.value, ast.Name)
+        and statement.value.id == handler.name
+        for target in statement.targets
+        if isinstance(target, ast.Name)
+    }
+    if not kept:
+        return False
+    function = checker.enclosing_function(handler)
+    around: ast.AST = function if function is not None else checker.tree
+    return any(
+        isinstance(node, ast.Raise)
+        and node.lineno > handler.lineno
+        and any(_mentions(part, name) for part in (node.exc, node.cause) if part is not None for name in kept)
+        for node in walk(around)
+    )
 
 
 def _mentions(node: ast.AST, name: str) -> bool:
