@@ -102,7 +102,9 @@ key's literal text does not count (`"ip-ranges:" + region` is everybody's). A re
 left alone when a module- or class-level dict that never expires sits in front of the shared
 cache — earlier in the function, `if key in _memo: return ...` (or `_memo.get(key)`) with
 the same key, and the value is stored into `_memo[key]` too: each process then reads the
-shared entry once, so its expiry costs one refill per worker, not one per request.""",
+shared entry once, so its expiry costs one refill per worker, not one per request. A
+sliding expiry is no stampede either: when the path that finds the entry renews it
+(`else: cache.touch(key, 300)`), an entry in use never expires.""",
         why_it_bites="""\
 A popular entry expires at one instant for everybody. Every request that arrives before
 the first refill finishes sees a miss and runs the expensive query or remote call itself:
@@ -243,8 +245,10 @@ wait for one refill instead of repeating it; other processes are not coordinated
             read = _matching_read(write, reads)
             if read is None or write.value is None or _under_lock(write.call, checker):
                 continue
-            if _per_client_key(write.key, function, checker, 0) or _process_memo_in_front(
-                write, nodes, checker
+            if (
+                _per_client_key(write.key, function, checker, 0)
+                or _process_memo_in_front(write, nodes, checker)
+                or _renewed_on_hit(write, nodes, checker)
             ):
                 continue
             cost = _expensive(write.value, function, checker, 0)
@@ -632,6 +636,45 @@ def _expired_later(write: CacheCall, calls: list[CacheCall], nodes: list[ast.AST
             and (node.lineno, node.col_offset) > (write.call.lineno, write.call.col_offset)
         ):
             return True
+    return False
+
+
+def _renewed_on_hit(write: CacheCall, nodes: list[ast.AST], checker: Checker) -> bool:
+    """``cache.touch(key, ttl)`` on the path that found the entry: a sliding expiry. An
+    entry in use never expires, so there is no moment when a crowd misses it at once."""
+    if write.key is None:
+        return False
+    for node in nodes:
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in EXPIRE_METHODS
+            and same_expression(node.func.value, write.receiver)
+            and node.args
+            and same_expression(node.args[0], write.key)
+        ):
+            continue
+        if not _runs_after(node, write.call, checker):
+            return True
+    return False
+
+
+def _runs_after(later: ast.AST, earlier: ast.AST, checker: Checker) -> bool:
+    """Whether ``later``'s statement follows ``earlier``'s in a statement list that holds
+    both: the path that ran ``earlier`` then runs ``later`` (``set(k, v); expire(k, ttl)``),
+    which it does not when they sit in two branches of an ``if``."""
+    earlier_chain = [earlier, *checker.ancestors(earlier)]
+    for child in [later, *checker.ancestors(later)]:
+        parent = checker.parent(child)
+        if parent is None:
+            return False
+        if parent in earlier_chain:
+            mine = earlier_chain[earlier_chain.index(parent) - 1]
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                statements = getattr(parent, field, None)
+                if isinstance(statements, list) and child in statements and mine in statements:
+                    return statements.index(mine) < statements.index(child)
+            return False
     return False
 
 
