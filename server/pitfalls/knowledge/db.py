@@ -591,6 +591,10 @@ SCHEMA_ITERABLES = frozenset(
 """What a loop iterates when it walks the schema (models, tables, schemas, databases), not rows."""
 DDL_CONSTRUCT_PREFIXES = ("Drop", "Create", "Alter", "Add", "DDL", "Set", "Comment")
 """SQLAlchemy DDL element classes (``DropConstraint(fk)``, ``CreateTable(t)``)."""
+ENUMERATION_MEMBER_ATTRIBUTES = frozenset({"choices", "values", "labels", "names", "__members__"})
+"""What an enumeration or Django choice set lists its members as (``OrderStatus.choices``)."""
+ENUMERATION_NAME_SUFFIXES = ("Choices", "Enum")
+"""How enumeration and choice-set classes are commonly named (``FeedLegChoices``)."""
 COMMAND_ARGUMENT_NAMES = frozenset({"options", "argv", "cli_args"})
 """Names holding command-line arguments (Django's ``handle(self, *args, **options)``)."""
 SLEEP_CALLS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "trio.sleep", "anyio.sleep"})

@@ -72,7 +72,9 @@ Loops that do not walk a collection are left alone: `while` loops (polling, retr
 paging with a cursor), `for attempt in range(3)`, loops that sleep (in their body or
 through a helper of the file), loops over batches, chunks or pages (one query per batch
 is the cure, not the disease), loops over constants (`ALL_CAPS` names such as
-`settings.DEFAULT_GROUPS`, or a local name for part of one), loops over databases, schemas, models or tables, and schema statements
+`settings.DEFAULT_GROUPS`, or a local name for part of one), over the members of an
+enumeration or choice set (`for status in OrderStatus`, `OrderStatus.choices`), loops
+over databases, schemas, models or tables, and schema statements
 (`CREATE`, `ALTER`, `VACUUM`...). A query after which the loop always returns, raises or
 breaks runs once, and is not reported either; nor is one in an `except` handler, which
 runs when the exception happens, not per item (the query in the `try` body still counts).
@@ -1064,6 +1066,7 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
             or _iterates_command_arguments(iterable, checker, scope)
             or _iterates_constant(iterable)
             or _bound_to_constant(iterable, checker, scope)
+            or _iterates_enumeration(iterable, checker, scope)
         ):
             return False
         if isinstance(iterable, ast.Call) and _names_batches(iterable.func):
@@ -1153,6 +1156,30 @@ def _iterates_constant(iterable: ast.expr) -> bool:
         return False  # ``request.POST``, ``request.FILES``: what the client sent
     name = called_name(iterable) if isinstance(iterable, (ast.Name, ast.Attribute)) else None
     return name is not None and len(name) > 1 and name.isupper()
+
+
+def _iterates_enumeration(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
+    """``for leg, label in FeedLegChoices``, ``for status in OrderStatus.choices``: the
+    members of an enumeration or choice set, a class the file defines or imports. A class
+    is iterable only through such a metaclass, so its members are fixed in the code."""
+    if (
+        isinstance(iterable, ast.Attribute)
+        and iterable.attr in db.ENUMERATION_MEMBER_ATTRIBUTES
+        and isinstance(iterable.value, ast.Name)
+    ):
+        iterable = iterable.value
+    if not isinstance(iterable, ast.Name):
+        return False
+    name = iterable.id
+    if not (name[:1].isupper() and not name.isupper() and "_" not in name):
+        return False
+    if checker.name_binding(iterable, scope) is not None:
+        return False  # a variable that happens to be capitalised
+    return (
+        name in checker.module_classes
+        or checker.resolve_name(name, scope) is not None
+        or name.endswith(db.ENUMERATION_NAME_SUFFIXES)  # through ``from .choices import *``
+    )
 
 
 def _walks_schema(iterable: ast.expr) -> bool:
