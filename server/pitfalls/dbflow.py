@@ -865,6 +865,16 @@ def after(statement: ast.stmt) -> Iterator[tuple[str, ast.AST]]:
 _TRY_STAR: tuple[type[ast.AST], ...] = (ast.TryStar,) if hasattr(ast, "TryStar") else ()
 
 
+def follows(first: ast.AST, second: ast.AST) -> bool:
+    """Whether ``second`` can run after ``first`` on one path through the function (``after``
+    of ``first``'s statement): not when they sit in two branches of an ``if``, nor when a
+    ``return`` comes between them."""
+    statement = statement_of(first)
+    if statement is None:
+        return False
+    return any(event == "stmt" and contains(node, second) for event, node in after(statement))
+
+
 def contains(container: ast.AST, node: ast.AST) -> bool:
     if container is node:
         return True

@@ -240,7 +240,7 @@ wait for one refill instead of repeating it; other processes are not coordinated
             if write.method not in ("set", "setex", "psetex", "set_many", "set_multi"):
                 continue
             expiry = write_expiry(write.call, write.method)
-            if expiry is None and not _expired_later(write, calls, nodes):
+            if expiry is None and not _expired_later(write, nodes):
                 continue
             read = _matching_read(write, reads)
             if read is None or write.value is None or _under_lock(write.call, checker):
@@ -248,7 +248,7 @@ wait for one refill instead of repeating it; other processes are not coordinated
             if (
                 _per_client_key(write.key, function, checker, 0)
                 or _process_memo_in_front(write, nodes, checker)
-                or _renewed_on_hit(write, nodes, checker)
+                or _renewed_on_hit(write, nodes)
             ):
                 continue
             cost = _expensive(write.value, function, checker, 0)
@@ -625,57 +625,32 @@ def _matching_read(write: CacheCall, reads: list[CacheCall]) -> CacheCall | None
     return None
 
 
-def _expired_later(write: CacheCall, calls: list[CacheCall], nodes: list[ast.AST]) -> bool:
+def _expired_later(write: CacheCall, nodes: list[ast.AST]) -> bool:
     """``r.set(k, v)`` followed by ``r.expire(k, ttl)`` on the same client."""
+    write_at = (write.call.lineno, write.call.col_offset)
+    return any((call.lineno, call.col_offset) > write_at for call in _expiry_calls(write, nodes))
+
+
+def _renewed_on_hit(write: CacheCall, nodes: list[ast.AST]) -> bool:
+    """``cache.touch(key, ttl)`` on the path that found the entry: a sliding expiry. An
+    entry in use never expires, so there is no moment when a crowd misses it at once."""
+    key = write.key
+    return key is not None and any(
+        call.args and same_expression(call.args[0], key) and not dbflow.follows(write.call, call)
+        for call in _expiry_calls(write, nodes)
+    )
+
+
+def _expiry_calls(write: CacheCall, nodes: list[ast.AST]) -> Iterator[ast.Call]:
+    """Calls that set an entry's expiry (``expire``, ``touch``) on the client ``write`` uses."""
     for node in nodes:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in EXPIRE_METHODS
             and same_expression(node.func.value, write.receiver)
-            and (node.lineno, node.col_offset) > (write.call.lineno, write.call.col_offset)
         ):
-            return True
-    return False
-
-
-def _renewed_on_hit(write: CacheCall, nodes: list[ast.AST], checker: Checker) -> bool:
-    """``cache.touch(key, ttl)`` on the path that found the entry: a sliding expiry. An
-    entry in use never expires, so there is no moment when a crowd misses it at once."""
-    if write.key is None:
-        return False
-    for node in nodes:
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in EXPIRE_METHODS
-            and same_expression(node.func.value, write.receiver)
-            and node.args
-            and same_expression(node.args[0], write.key)
-        ):
-            continue
-        if not _runs_after(node, write.call, checker):
-            return True
-    return False
-
-
-def _runs_after(later: ast.AST, earlier: ast.AST, checker: Checker) -> bool:
-    """Whether ``later``'s statement follows ``earlier``'s in a statement list that holds
-    both: the path that ran ``earlier`` then runs ``later`` (``set(k, v); expire(k, ttl)``),
-    which it does not when they sit in two branches of an ``if``."""
-    earlier_chain = [earlier, *checker.ancestors(earlier)]
-    for child in [later, *checker.ancestors(later)]:
-        parent = checker.parent(child)
-        if parent is None:
-            return False
-        if parent in earlier_chain:
-            mine = earlier_chain[earlier_chain.index(parent) - 1]
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                statements = getattr(parent, field, None)
-                if isinstance(statements, list) and child in statements and mine in statements:
-                    return statements.index(mine) < statements.index(child)
-            return False
-    return False
+            yield node
 
 
 def _looked_up(container: ast.expr, nodes: list[ast.AST], before: ast.AST) -> bool:

@@ -1134,11 +1134,11 @@ def _bound_to_constant(iterable: ast.expr, checker: Checker, scope: Scope) -> bo
         elif isinstance(node, ast.Subscript):
             node = node.value
         elif isinstance(node, ast.Attribute):
-            if len(node.attr) > 1 and node.attr.isupper():
+            if _names_constant(node.attr):
                 return True
             node = node.value
         else:
-            return isinstance(node, ast.Name) and len(node.id) > 1 and node.id.isupper()
+            return isinstance(node, ast.Name) and _names_constant(node.id)
 
 
 def _iterates_constant(iterable: ast.expr) -> bool:
@@ -1155,7 +1155,12 @@ def _iterates_constant(iterable: ast.expr) -> bool:
     if isinstance(iterable, ast.Attribute) and called_name(iterable.value) in db.WEB_REQUEST_NAMES:
         return False  # ``request.POST``, ``request.FILES``: what the client sent
     name = called_name(iterable) if isinstance(iterable, (ast.Name, ast.Attribute)) else None
-    return name is not None and len(name) > 1 and name.isupper()
+    return name is not None and _names_constant(name)
+
+
+def _names_constant(identifier: str) -> bool:
+    """``DEFAULT_GROUPS``, ``MODELS``: an ``ALL_CAPS`` name (one letter is too short to say)."""
+    return len(identifier) > 1 and identifier.isupper()
 
 
 def _iterates_enumeration(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:

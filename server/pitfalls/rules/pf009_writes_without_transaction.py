@@ -139,7 +139,7 @@ behaves differently.""",
             commit_statement = dbflow.statement_of(commit.node)
             if commit_statement is None:
                 continue
-            before = [write for write in writes if _follows(write, commit.node)]
+            before = [write for write in writes if dbflow.follows(write, commit.node)]
             if not before:
                 continue
             following = _following_nodes(commit_statement, writes)
@@ -202,7 +202,7 @@ behaves differently.""",
             if written is None:
                 continue
             for second in writes[index + 1 :]:
-                if not _follows(first.node, second.node) or not _mentions(second.node, written):
+                if not dbflow.follows(first.node, second.node) or not _mentions(second.node, written):
                     continue
                 message = (
                     f"{_describe(first.node, checker)} and {_describe(second.node, checker)} belong together "
@@ -246,7 +246,7 @@ behaves differently.""",
             candidates = [entry for entry in candidates if id(entry[0]) not in if_autocommit_file]
         for index, (first, first_direction, anchor) in enumerate(candidates):
             for second, second_direction, _ in candidates[index + 1 :]:
-                if first_direction == second_direction or not _follows(first.node, second.node):
+                if first_direction == second_direction or not dbflow.follows(first.node, second.node):
                     continue
                 if _same_target(first, second, checker):
                     continue
@@ -301,14 +301,6 @@ def _guarded_apart(commit: ast.AST, second: ast.AST) -> bool:
         ):
             return not dbflow.contains(ancestor, second)
     return False
-
-
-def _follows(first: ast.AST, second: ast.AST) -> bool:
-    """Whether ``second`` can run after ``first`` on one path through the function."""
-    statement = dbflow.statement_of(first)
-    if statement is None:
-        return False
-    return any(event == "stmt" and dbflow.contains(node, second) for event, node in dbflow.after(statement))
 
 
 def _following_nodes(statement: ast.stmt, nodes: list[ast.AST]) -> list[ast.AST]:
@@ -586,7 +578,7 @@ def _direction(call: dbflow.DbCall, scope: Scope, checker: Checker) -> tuple[str
         if (change.lineno, change.col_offset) >= limit:  # type: ignore[attr-defined]
             continue
         sign = _change_direction(change, receiver.id)
-        if sign is not None and _follows(change, node):
+        if sign is not None and dbflow.follows(change, node):
             found = (sign, change)
     return found
 
@@ -630,7 +622,7 @@ def _remove_commits(
     source = checker.source
     edits: list[Edit] = []
     for commit in commits:
-        if not (_follows(first, commit.node) and _follows(commit.node, last)):
+        if not (dbflow.follows(first, commit.node) and dbflow.follows(commit.node, last)):
             continue
         func = commit.node.func
         if commit.kind == db.SESSION and isinstance(func, ast.Attribute):

@@ -46,9 +46,10 @@ Finds `except:` clauses without an exception type, and `except BaseException:` (
 a tuple), whose handler swallows what it caught: it does not raise again, does not raise
 another exception made from the one it caught, does not hand it to a future or keep it
 for a later `raise`, and does not end the process (`sys.exit`, `os._exit`, a helper of
-the same module or class that always does, or such a call right after the `try`). A bare `except:` that ends by raising a new
-exception (`except: raise ValidationError("bad date")`) is reported too: it turns
-`KeyboardInterrupt`, `SystemExit` and cancellation into that exception.""",
+the same module or class that always does, or such a call right after the `try`). A bare
+`except:` that ends by raising a new exception (`except: raise ValidationError("bad date")`)
+is reported too: it turns `KeyboardInterrupt`, `SystemExit` and cancellation into that
+exception.""",
         why_it_bites="""\
 A bare `except:` catches everything: `KeyboardInterrupt`, `SystemExit` raised by
 `sys.exit()` during a graceful shutdown, `GeneratorExit`, `asyncio.CancelledError`
