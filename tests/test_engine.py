@@ -6,11 +6,10 @@ import ast
 import gc
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, service_code
 from pitfalls.analysis import analyze_source
 from pitfalls.config import Settings
 from pitfalls.incremental import DocumentAnalyzer
@@ -67,17 +66,6 @@ def test_no_rule_fails_on_the_fixtures_and_examples_concatenated() -> None:
     """Concatenated, the service code shadows its own names and mixes libraries (the
     engine benchmark's corpus): a rule that raises there stops reporting for the rest of
     a real file too."""
-    corpus = _benchmark_corpus()
-    result = analyze_source(corpus.build(5_000), path="service.py", settings=EVERY_RULE)
+    result = analyze_source(service_code(5_000), path="service.py", settings=EVERY_RULE)
     assert result.failures == []
     assert result.findings
-
-
-def _benchmark_corpus() -> ModuleType:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("corpus", ROOT / "benchmarks" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, service_code
 from pitfalls.analysis import AnalysisResult, analyze_source
 from pitfalls.config import Settings
 from pitfalls.incremental import DocumentAnalyzer, changed_lines
@@ -152,14 +152,8 @@ def _structural_edit(lines: list[str], rng: random.Random) -> list[str] | None:
 def test_a_large_file_edited_many_times() -> None:
     """Every fixture and example in one file (the engine benchmark's corpus): names are
     defined many times over, so one edit can reach far."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("corpus", ROOT / "benchmarks" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    corpus = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(corpus)
     path = Path("service.py")
-    lines = corpus.build(3_000).split("\n")
+    lines = service_code(3_000).split("\n")
     analyzer = DocumentAnalyzer(path, EVERY_RULE)
     rng = random.Random(7)
     modes = []

@@ -138,6 +138,18 @@ class TypeQuestion:
     is_call: bool
     payload: dict[str, Any]
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "position": [self.position.line, self.position.column],
+            "is_call": self.is_call,
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TypeQuestion:
+        return cls(data["code"], Position(*data["position"]), data["is_call"], data["payload"])
+
 
 def _range_to_list(range_: Range) -> list[int]:
     return [range_.start.line, range_.start.column, range_.end.line, range_.end.column]
