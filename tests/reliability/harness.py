@@ -1,12 +1,14 @@
 """Runs the real command line tool or language server with test-only additions.
 
-``python harness.py server [ARGS]`` starts ``pitfalls.lsp`` over stdio with two more
+``python harness.py server [ARGS]`` starts ``pitfalls.lsp`` over stdio with three more
 commands: ``pitfalls.test.documentText`` returns the server's copy of a document (so a
-test can compare it with the client's), and ``pitfalls.test.inference`` the type inference
+test can compare it with the client's), ``pitfalls.test.inference`` the type inference
 process's pid, how many requests it was sent, and whether the server itself imported
-jedi. ``python harness.py cli [ARGS]`` runs ``pitfalls``. With
+jedi, and ``pitfalls.test.analysisHelper`` the analysis helper process's pid, requests and
+readiness. ``python harness.py cli [ARGS]`` runs ``pitfalls``. With
 ``PITFALLS_TEST_BREAK_RULE=PF012`` in the environment, that rule's checks raise, to prove
-a failing rule costs only its own findings.
+a failing rule costs only its own findings (in the server's own process: keep such files
+shorter than ``incremental.SHARED_FROM_LINES``, which the helper would share).
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def main(argv: list[str]) -> int:
     @SERVER.command("pitfalls.test.inference")
     def inference(ls) -> dict[str, object]:
         return {"pid": ls._inference.pid, "sent": ls._inference.sent, "jediImported": "jedi" in sys.modules}
+
+    @SERVER.command("pitfalls.test.analysisHelper")
+    def analysis_helper(ls) -> dict[str, object] | None:
+        helper = ls.split_worker
+        return None if helper is None else {"pid": helper.pid, "sent": helper.sent, "ready": helper.ready}
 
     return server_main(arguments)
 

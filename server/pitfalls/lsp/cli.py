@@ -72,6 +72,12 @@ def main(argv: list[str]) -> int:
     # diagnostics per keystroke: only with --log-level debug.
     logging.getLogger("pygls").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
 
+    # Started before the server's own imports, so that it is ready by the first file.
+    from pitfalls.lsp.split_worker import SplitWorker, usable_cores
+
+    helper = SplitWorker() if usable_cores() > 1 else None
+    if helper is not None:
+        helper.start()
     try:
         from lsprotocol import types
 
@@ -82,7 +88,11 @@ def main(argv: list[str]) -> int:
             "install them with: pip install 'pitfalls[server]'",
             file=sys.stderr,
         )
+        if helper is not None:
+            helper.close()
         return 2
+    if helper is not None:
+        SERVER.share_first_analyses(helper)
     SERVER.log_level = {
         "error": types.MessageType.Error,
         "warning": types.MessageType.Warning,

@@ -16,6 +16,7 @@ a time: the queue, and dropping stale requests from it, stay in the server.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,11 @@ def merged(fast: list[Finding], typed: list[Finding]) -> list[Finding]:
     for finding in (*fast, *typed):
         kept.setdefault((finding.code, finding.range, finding.message), finding)
     return sorted(kept.values(), key=lambda finding: (finding.range.start, finding.code))
+
+
+INFERENCE_NICENESS = 19
+"""The lowest priority: at 10, a busy jedi still slowed the first analyses of long files that
+the server and its analysis helper share two cores for by a quarter."""
 
 
 class InferenceWorker(WorkerProcess):
@@ -107,6 +113,10 @@ def answer(request: dict[str, Any]) -> list[Finding]:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="pitfalls inference: %(levelname)s %(message)s")
+    if hasattr(os, "nice"):
+        # Its findings come after the fast pass's anyway: the fast pass, in the server and in
+        # the analysis helper, is what the user waits for, and gets the cores first.
+        os.nice(INFERENCE_NICENESS)
     serve(
         lambda request: {"findings": [finding.to_dict() for finding in answer(request)]},
         "type inference failed",

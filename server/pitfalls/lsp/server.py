@@ -52,6 +52,7 @@ from pitfalls.lsp.ignore import ignore_edit
 from pitfalls.lsp.inference_worker import InferenceWorker, merged, request_for
 from pitfalls.lsp.positions import PositionConverter, apply_change
 from pitfalls.lsp.settings import ClientSettings, parse_client_settings, section_of
+from pitfalls.lsp.split_worker import SplitWorker
 from pitfalls.lsp.stale import carry_over
 from pitfalls.model import Applicability, Finding
 from pitfalls.rules import RULES_BY_CODE
@@ -171,6 +172,14 @@ class PitfallsLanguageServer(LanguageServer):
         # its answers, one request at a time, so stale requests can be dropped from its queue.
         self._inference = InferenceWorker()
         self._inference_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitfalls-inference")
+        self.split_worker: SplitWorker | None = None
+        """Checks half of a long document's first analysis in another process (see
+        ``share_first_analyses``)."""
+
+    def share_first_analyses(self, helper: SplitWorker) -> None:
+        """Let ``helper`` check half of each long document's first analysis (``pitfalls
+        server`` does, on a machine with more than one core)."""
+        self.split_worker = helper
 
     # Client capabilities ----------------------------------------------------------
 
@@ -321,7 +330,7 @@ class PitfallsLanguageServer(LanguageServer):
         analyzer = None
         if settings is not None and document in self._recent:
             if document.analyzer is None or document.analyzer_key != (self.generation, path):
-                document.analyzer = DocumentAnalyzer(path, settings)
+                document.analyzer = DocumentAnalyzer(path, settings, self.split_worker)
                 document.analyzer_key = (self.generation, path)
             analyzer = document.analyzer
         future = asyncio.wrap_future(
@@ -519,12 +528,17 @@ class PitfallsLanguageServer(LanguageServer):
                 document.refining.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._inference_executor.shutdown(wait=False, cancel_futures=True)
+        self._close_workers()
+
+    def _close_workers(self) -> None:
         self._inference.close()
+        if self.split_worker is not None:
+            self.split_worker.close()
 
     def shutdown(self) -> None:
         """pygls calls this when the connection ends, with or without a ``shutdown`` request:
-        the inference process must not outlive the server."""
-        self._inference.close()
+        the helper processes must not outlive the server."""
+        self._close_workers()
         super().shutdown()
 
 
