@@ -55,14 +55,17 @@ class MemoryResult:
     worker_rss_mb: float
     """The type inference worker (0 if no file needed it), once idle."""
     worker_peak_rss_mb: float
+    helper_rss_mb: float
+    """The analysis helper (0 on one core), once idle."""
+    helper_peak_rss_mb: float
     peak_total_mb: float
-    """The largest sum of both at one sample (not the sum of the two peaks)."""
+    """The largest sum of the three at one sample (not the sum of the peaks)."""
     settle_seconds: float
     """How long the worker kept working after the last file's diagnostics arrived."""
 
     @property
     def total_mb(self) -> float:
-        return self.rss_mb + self.worker_rss_mb
+        return self.rss_mb + self.worker_rss_mb + self.helper_rss_mb
 
 
 class Session:
@@ -268,12 +271,17 @@ async def _open_copies(session: Session, root: Path, text: str) -> list[float]:
     return sorted(times)
 
 
+HELPER_MODULE = "pitfalls.lsp.split_worker"
+"""In the command line of the server's analysis helper; any other child is the inference worker."""
+
+
 class _Sampler:
-    """Resident memory of the server and of its children (the type inference worker)."""
+    """Resident memory of the server and of its children (the type inference worker and
+    the analysis helper)."""
 
     def __init__(self, pid: int) -> None:
         self.server = psutil.Process(pid)
-        self.server_peak = self.worker_peak = self.total_peak = 0
+        self.server_peak = self.worker_peak = self.helper_peak = self.total_peak = 0
 
     def workers(self) -> list[psutil.Process]:
         try:
@@ -281,18 +289,23 @@ class _Sampler:
         except psutil.Error:
             return []
 
-    def sample(self) -> tuple[int, int]:
+    def sample(self) -> tuple[int, int, int]:
         server = self.server.memory_info().rss
-        worker = 0
+        worker = helper = 0
         for child in self.workers():
             try:
-                worker += child.memory_info().rss
+                rss = child.memory_info().rss
+                if any(HELPER_MODULE in part for part in child.cmdline()):
+                    helper += rss
+                else:
+                    worker += rss
             except psutil.Error:
                 continue
         self.server_peak = max(self.server_peak, server)
         self.worker_peak = max(self.worker_peak, worker)
-        self.total_peak = max(self.total_peak, server + worker)
-        return server, worker
+        self.helper_peak = max(self.helper_peak, helper)
+        self.total_peak = max(self.total_peak, server + worker + helper)
+        return server, worker, helper
 
     def cpu_seconds(self) -> float:
         total = 0.0
@@ -338,7 +351,7 @@ async def _open_many(root: Path, files: list[Path]) -> MemoryResult:
             sampler.sample()
         seconds = time.perf_counter() - started
         settle = await _settle(sampler)
-        server, worker = sampler.sample()
+        server, worker, helper = sampler.sample()
         return MemoryResult(
             files=len(files),
             lines=lines,
@@ -347,6 +360,8 @@ async def _open_many(root: Path, files: list[Path]) -> MemoryResult:
             peak_rss_mb=sampler.server_peak / 2**20,
             worker_rss_mb=worker / 2**20,
             worker_peak_rss_mb=sampler.worker_peak / 2**20,
+            helper_rss_mb=helper / 2**20,
+            helper_peak_rss_mb=sampler.helper_peak / 2**20,
             peak_total_mb=sampler.total_peak / 2**20,
             settle_seconds=settle,
         )

@@ -165,6 +165,9 @@ class PitfallsLanguageServer(LanguageServer):
         self._shown_messages: set[str] = set()
         self._revisions = itertools.count(1)
         self._recent: list[OpenDocument] = []
+        self._released: list[DocumentAnalyzer] = []
+        """Analyzers let go of, freed in the worker thread once diagnostics are out: freeing
+        a 5,000-line file's trees takes about 10 ms, which an open or close would wait for."""
         """The documents that keep their trees, the one used last at the end."""
         self._idle_collection: asyncio.TimerHandle | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitfalls-analysis")
@@ -473,6 +476,12 @@ class PitfallsLanguageServer(LanguageServer):
         self.protocol.notify(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, Serialized(params))
         document.published_version = version
         self.prepare_for_edits(analysis)
+        self.free_dropped_trees()
+
+    def free_dropped_trees(self) -> None:
+        if self._released:
+            released, self._released = self._released, []
+            self._executor.submit(released.clear)
 
     def prepare_for_edits(self, analysis: Analysis) -> None:
         """Once a full analysis is out, get its analyzer ready for the first edit, in the
@@ -498,6 +507,8 @@ class PitfallsLanguageServer(LanguageServer):
     def drop_trees(self, document: OpenDocument) -> None:
         if document in self._recent:
             self._recent.remove(document)
+        if document.analyzer is not None:
+            self._released.append(document.analyzer)
         document.analyzer = None
         document.analyzer_key = None
 
@@ -760,6 +771,7 @@ def did_close(server: PitfallsLanguageServer, params: types.DidCloseTextDocument
         if stale is not None:
             stale.cancel()
     server.drop_trees(document)
+    server.free_dropped_trees()
     if not server.pulls_diagnostics:
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=document.uri, diagnostics=[])
