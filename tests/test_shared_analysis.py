@@ -36,10 +36,18 @@ def ready(helper: SplitWorker) -> SplitWorker:
 
 
 @pytest.fixture(scope="module")
-def helper() -> Iterator[SplitWorker]:
+def shared_helper() -> Iterator[SplitWorker]:
     worker = ready(SplitWorker())
     yield worker
     worker.close()
+
+
+@pytest.fixture
+def helper(shared_helper: SplitWorker) -> SplitWorker:
+    """The module's helper, replaced if it retired after the last test's long file (as the
+    server replaces it once that file's diagnostics are out)."""
+    shared_helper.replace_retired()
+    return ready(shared_helper)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +96,35 @@ def test_edits_after_a_shared_first_analysis(helper: SplitWorker, long_text: str
         assert edited is not None
         lines = edited
     assert modes[0] == "full" and "incremental" in modes
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the helper is never replaced without resource")
+def test_a_helper_that_grew_retires_and_is_replaced() -> None:
+    """Freed trees leave the helper's heap fragmented: after a long file it exits with its
+    answer, and the next helper starts once the server calls ``replace_retired``."""
+    helper = ready(SplitWorker())
+    try:
+        first = helper.pid
+        text = service_code(5_000)
+        assert_same_as_full(DocumentAnalyzer(PATH, EVERY_RULE, helper), text, PATH)
+        assert helper.retiring
+        helper.replace_retired()
+        assert helper.pid not in (None, first) and helper.retired == 1
+        assert first is not None and not _running(first), "the retired helper was waited for"
+        ready(helper)
+        sent = helper.sent
+        assert_same_as_full(DocumentAnalyzer(PATH, EVERY_RULE, helper), text, PATH)
+        assert helper.sent == sent + 1
+    finally:
+        helper.close()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_short_texts_are_not_shared(helper: SplitWorker) -> None:

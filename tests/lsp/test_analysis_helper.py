@@ -38,9 +38,11 @@ async def helper_state(client: LanguageClient) -> dict[str, Any]:
     return result
 
 
-async def helper_ready(client: LanguageClient) -> dict[str, Any]:
+async def helper_ready(client: LanguageClient, replacing: int | None = None) -> dict[str, Any]:
+    """The helper's state once it is ready (a new one, when ``replacing`` a pid)."""
+
     async def wait() -> dict[str, Any]:
-        while not (state := await helper_state(client))["ready"]:
+        while not (state := await helper_state(client))["ready"] or state["pid"] == replacing:
             await asyncio.sleep(0.02)
         return state
 
@@ -60,34 +62,44 @@ def as_findings(diagnostics: list[types.Diagnostic]) -> list[tuple[object, ...]]
 
 
 async def test_a_long_file_is_shared_and_its_diagnostics_are_a_lone_analysis(tmp_path: Path) -> None:
-    text = service_code(3_000)
-    path = tmp_path / "service.py"
-    path.write_text(text, encoding="utf-8")
+    text = service_code(5_000)
     expected = sorted(
         (finding.code, finding.range.start.line, finding.range.start.column, finding.message)
-        for finding in analyze_source(text, path=path).findings
+        for finding in analyze_source(text, path=tmp_path / "service.py").findings
     )
-    uri = from_fs_path(str(path))
-    assert uri is not None
+
+    def uri_of(name: str) -> str:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        uri = from_fs_path(str(tmp_path / name))
+        assert uri is not None
+        return uri
+
     async with session(command=HARNESS_COMMAND, folders=[tmp_path]) as client:
         before = await helper_ready(client)
-        open_document(client, uri, text)
-        got = await published(client, uri, 1)
-        after = await helper_state(client)
+        first = uri_of("service.py")
+        open_document(client, first, text)
+        got = await published(client, first, 1)
+        # It grew past RETIRE_ABOVE_MB on a file this long: a new one starts after the publish.
+        replaced = await helper_ready(client, replacing=before["pid"])
         # Killed while idle: the next long file is checked by the server alone, and a new
         # helper is started for the one after.
-        os.kill(after["pid"], signal.SIGKILL)
-        await exited(after["pid"])
-        second_uri = from_fs_path(str(tmp_path / "copy.py"))
-        assert second_uri is not None
-        (tmp_path / "copy.py").write_text(text, encoding="utf-8")
-        open_document(client, second_uri, text)
-        second = await published(client, second_uri, 1)
-        replaced = await helper_ready(client)
-    assert after["sent"] == before["sent"] + 1
+        os.kill(replaced["pid"], signal.SIGKILL)
+        await exited(replaced["pid"])
+        second = uri_of("copy.py")
+        open_document(client, second, text)
+        second_got = await published(client, second, 1)
+        after_kill = await helper_ready(client, replacing=replaced["pid"])
+        third = uri_of("third.py")
+        open_document(client, third, text)
+        third_got = await published(client, third, 1)
+        last = await helper_state(client)
     assert as_findings(got.diagnostics) == expected
-    assert as_findings(second.diagnostics) == expected
-    assert replaced["pid"] != after["pid"]
-    assert process_state(after["pid"]) is None, "the dead helper was waited for"
-    state = await exited(replaced["pid"])
+    assert as_findings(second_got.diagnostics) == expected
+    assert as_findings(third_got.diagnostics) == expected
+    assert replaced["sent"] == before["sent"] + 1 and replaced["pid"] != before["pid"]
+    assert after_kill["sent"] == replaced["sent"], "the long file after the kill was not shared"
+    assert last["sent"] == after_kill["sent"] + 1
+    assert len({before["pid"], replaced["pid"], after_kill["pid"]}) == 3
+    assert process_state(before["pid"]) is None and process_state(replaced["pid"]) is None
+    state = await exited(last["pid"])
     assert state is None or state[0].startswith("Z"), "the helper ended with the server"

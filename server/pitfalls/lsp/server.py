@@ -477,6 +477,8 @@ class PitfallsLanguageServer(LanguageServer):
         document.published_version = version
         self.prepare_for_edits(analysis)
         self.free_dropped_trees()
+        if self.split_worker is not None and self.split_worker.retiring:
+            self._executor.submit(self.split_worker.replace_retired)
 
     def free_dropped_trees(self) -> None:
         if self._released:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,11 +39,27 @@ class SplitWorker(WorkerProcess):
 
     def __init__(self) -> None:
         super().__init__("pitfalls.lsp.split_worker", "the analysis helper process")
+        self.retiring = False
+        """Whether the helper said, with its last answer, that it is exiting (see
+        ``RETIRE_ABOVE_MB``); ``replace_retired`` starts the next one."""
+        self.retired = 0
+
+    def replace_retired(self) -> None:
+        """Start a new helper if the last one retired: call once the analysis it helped
+        with is published, so the start costs the server nothing on the way there."""
+        if not self.retiring:
+            return
+        self.retiring = False
+        self.retired += 1
+        self.restart()
 
     def begin(
         self, text: str, filename: str, codes: frozenset[str], budget: float
     ) -> Callable[[float], tuple[int, RuleRun] | None] | None:
         if self.closed:
+            return None
+        if self.retiring:
+            self.replace_retired()
             return None
         if not self.ready:
             self.start()  # for the next long file; this one is checked here alone
@@ -68,6 +85,7 @@ class SplitWorker(WorkerProcess):
                 logger.warning("%s: %s; the server checked its part", self.description, error)
                 self.start()
                 return None
+            self.retiring = bool(answer.get("retiring"))
             return answer["middle"], run_from_dict(answer["run"])
 
         return wait
@@ -109,8 +127,22 @@ def run_from_dict(data: dict[str, Any]) -> RuleRun:
 # The helper process -----------------------------------------------------------------------
 
 
+RETIRE_ABOVE_MB = 24
+"""The peak memory above which the helper exits once it has answered. Freed trees leave the
+process's heap fragmented: a helper that has analysed a few long files holds 30 MB or more
+where a new one holds 17, so it is replaced instead (about 0.1 s of the spare core)."""
+
 _answered: list[object] = []
 """What the last answer was worked out from, freed once it is sent."""
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows: the helper is never replaced
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
@@ -119,11 +151,21 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     codes = frozenset(request["codes"])
     middle, run, tree = check_later_units(request["text"], request["filename"], codes, request["budget"])
     _answered.append(tree)
-    return {"middle": middle, "run": run_to_dict(run)}
+    peak = _peak_rss_mb()
+    reply = {"middle": middle, "run": run_to_dict(run)}
+    if peak is not None and peak > RETIRE_ABOVE_MB:
+        reply["retiring"] = True
+    return reply
+
+
+def _after_answer(reply: dict[str, Any]) -> None:
+    if reply.get("retiring"):
+        os._exit(0)  # at once: freeing what it holds would only delay the next helper
+    _answered.clear()
 
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="pitfalls analysis helper: %(levelname)s %(message)s")
     import pitfalls.incremental  # noqa: F401  (before saying it is ready)
 
-    serve(answer, "the analysis helper failed", after_answer=_answered.clear)
+    serve(answer, "the analysis helper failed", after_answer=_after_answer)

@@ -138,6 +138,13 @@ class WorkerProcess:
         self._reap(sent.process)
         return sent.process.returncode
 
+    def restart(self) -> None:
+        """Replace the process with a new one (the old one is waited for, or killed if it
+        has not exited within two seconds)."""
+        if self._process is not None:
+            self._reap(self._process)
+        self.start()
+
     def close(self) -> None:
         """Stop the worker: closing its stdin ends it at once, even in the middle of a request."""
         self._closed = True
@@ -205,11 +212,11 @@ class WorkerProcess:
 def serve(
     handle: Callable[[dict[str, Any]], dict[str, Any]],
     failure: str,
-    after_answer: Callable[[], None] | None = None,
+    after_answer: Callable[[dict[str, Any]], None] | None = None,
 ) -> None:
     """The child's loop: answer each request with ``handle``'s reply, or with an error that
     starts with ``failure`` when it raises (the server logs it; the child lives on); then
-    call ``after_answer``, for work the answer need not wait for."""
+    call ``after_answer`` with the reply, for work the answer need not wait for."""
     # Answers go to the original stdout; anything else that prints goes to stderr.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -226,9 +233,9 @@ def serve(
             reply = {"error": f"{failure}: {error!r}"}
         answers.write(json.dumps({"id": request["id"], **reply}).encode("ascii") + b"\n")
         answers.flush()
-        del reply
         if after_answer is not None:
-            after_answer()
+            after_answer(reply)
+        del reply
 
 
 def _read_requests(lines: IO[bytes], requests: queue.SimpleQueue[bytes]) -> None:
