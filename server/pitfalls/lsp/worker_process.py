@@ -158,11 +158,7 @@ class WorkerProcess:
                 process.stdin.close()
         except OSError:
             pass
-        try:
-            process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _wait_or_kill(process)
 
     @property
     def closed(self) -> bool:
@@ -199,11 +195,16 @@ class WorkerProcess:
                     stream.close()
             except OSError:
                 pass
-        try:
-            process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _wait_or_kill(process)
+
+
+def _wait_or_kill(process: subprocess.Popen[bytes]) -> None:
+    """Wait up to two seconds for the process to exit, then kill it."""
+    try:
+        process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # The child process ----------------------------------------------------------------------
