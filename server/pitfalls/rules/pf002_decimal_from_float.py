@@ -134,7 +134,7 @@ is usually what was meant but is a different number than before.""",
         else:
             message = (
                 f"`Decimal` built from {reason}: it keeps the float's binary rounding error, "
-                "so money totals drift by cents; build it from a string"
+                "so sums drift and rounding goes the wrong way; build it from a string"
             )
         checker.report(self, node, message, fix=self._fix(node, argument, from_float, checker))
 
@@ -185,8 +185,8 @@ is usually what was meant but is a different number than before.""",
         else:
             what = "a float (by type inference)"
         message = (
-            f"`Decimal` built from `{payload['argument']}`, {what}: it keeps the "
-            "float's binary rounding error, so money totals drift by cents; build it from a string"
+            f"`Decimal` built from `{payload['argument']}`, {what}: it keeps the float's binary "
+            "rounding error, so sums drift and rounding goes the wrong way; build it from a string"
         )
         return Finding(self.code, message, Range.of(*payload["call"]), self.severity, fix)
 
