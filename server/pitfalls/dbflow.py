@@ -556,6 +556,26 @@ def queryset_chain(expr: ast.AST) -> tuple[ast.expr, list[ast.Call]] | None:
     return None
 
 
+def named_queryset(receiver: ast.expr, checker: Checker, scope: Scope) -> bool:
+    """Whether ``receiver`` is, or chains from, a name bound once before it to a Django
+    queryset: ``rows`` or ``rows.filter(...)`` after ``rows = Order.objects.filter(...)``."""
+    root = receiver
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute):
+        root = root.func.value
+    if not isinstance(root, ast.Name):
+        return False
+    binding = checker.name_binding(root, scope)
+    if binding is None or binding[0] is not None or len(binding[1]) != 1:
+        return False
+    value = binding[1][0]
+    if isinstance(value, ast.Call):
+        if not isinstance(value.func, ast.Attribute) or value.func.attr not in db.QUERYSET_RETURNING_METHODS:
+            return False  # ``.first()``, ``.get()``, ``.count()``: a row or a value, not a queryset
+    elif not isinstance(value, ast.Attribute) or value.attr not in db.DJANGO_MANAGERS:
+        return False  # ``manager = Order.objects`` is the other kind of binding that queries
+    return queryset_chain(value) is not None
+
+
 def describe_call(node: ast.Call, segment: Callable[[ast.AST], str]) -> str:
     """``Order.objects.filter(...).count()``: a call as a short, readable chain."""
     func = node.func
@@ -587,7 +607,7 @@ def classify_call(call: ast.Call, checker: Checker, scope: Scope) -> DbCall | No
         return None
     # ``Order.objects.filter(...).get(...)``, and ``Order.objects.create(...)`` on the manager itself
     chain = queryset_chain(receiver) if not isinstance(receiver, ast.Name) else None
-    if chain is not None:
+    if chain is not None or named_queryset(receiver, checker, scope):
         if method in db.DJANGO_QUERYSET_WRITES:
             return DbCall(call, WRITE, method, None, "django", bulk=method in db.BULK_METHODS)
         if method in db.QUERYSET_QUERY_METHODS:

@@ -308,6 +308,33 @@ QUERYSET_QUERY_METHODS = frozenset(
 )
 """Queryset or query methods that run (or build, then run) one query."""
 
+QUERYSET_RETURNING_METHODS = frozenset(
+    {
+        "all",
+        "filter",
+        "exclude",
+        "order_by",
+        "distinct",
+        "select_related",
+        "prefetch_related",
+        "annotate",
+        "alias",
+        "only",
+        "defer",
+        "using",
+        "select_for_update",
+        "reverse",
+        "values",
+        "values_list",
+        "union",
+        "intersection",
+        "difference",
+    }
+)
+"""Django queryset methods that return another lazy queryset: a name bound to
+``Order.objects.filter(...)`` (or to ``Order.objects`` itself) still queries when its
+``.get(...)`` or ``.first()`` is called."""
+
 QUERYSET_LAZY_METHODS = frozenset({"filter", "exclude", "filter_by", "values", "values_list", "raw"})
 """Queryset methods that only build a query: nothing is sent until the result is iterated
 or evaluated (``list()``, ``len()``, ``if qs:``, ``.count()``...)."""

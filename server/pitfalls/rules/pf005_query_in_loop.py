@@ -41,7 +41,10 @@ Finds a database query sent once per item of a `for` loop or a comprehension, wi
 values taken from the item: `cursor.execute(...)`/`conn.execute(...)` (sqlite3, psycopg,
 PyMySQL, mysqlclient), `session.get/execute/scalar/scalars/query(...)` (SQLAlchemy,
 Flask-SQLAlchemy's `Model.query`), `Model.objects.get/filter/...(...)` (Django) and
-`await conn.fetch/fetchrow/fetchval/execute(...)` (asyncpg).
+`await conn.fetch/fetchrow/fetchval/execute(...)` (asyncpg). A Django queryset kept in a
+name before the loop counts as well (`fields = CustomField.objects.filter(...)`, then
+`fields.get(id=field_id)` in the loop), as long as the name holds that queryset only: not
+a row (`.first()`), a count, or anything else assigned to it too.
 
 It also finds Django's hidden form: iterating a queryset and reading a `ForeignKey` or
 `OneToOneField` of each row (`order.customer.name`) when the queryset has no
@@ -54,8 +57,8 @@ over a queryset built in the same function without `prefetch_related` of that re
 (rows that come from elsewhere may arrive prefetched). Another object's related manager
 queried with a value of each item (`event.vouchers.get(code=line.code)` in a loop over
 `line`) is a query per item too, unless the lookup takes a batch (`code__in=chunk`). A chain
-built and never run in the loop, and `row.data.get(key)` or `row.totals.values()` (a dict's
-methods), are left alone.
+built and never run in the loop (handed on to another call, or one branch of `a if c else
+b`), and `row.data.get(key)` or `row.totals.values()` (a dict's methods), are left alone.
 
 The query may sit in a helper: a loop that calls a function or method of the same file
 (`load_invoice(invoice_id)`, `self.open_invoices(status)`) whose query is built from the
@@ -781,7 +784,7 @@ def _manager_of(call: dbflow.DbCall) -> str | None:
     return manager.attr if isinstance(manager, ast.Attribute) else None
 
 
-def _evaluated(node: ast.Call, scope: Scope) -> bool:
+def _evaluated(node: ast.expr, scope: Scope) -> bool:
     """Whether a lazy queryset (``Model.objects.filter(...)``) is run where it is built:
     iterated, passed to ``list()``/``len()``..., or stored in a name that is then iterated.
     Building querysets to combine them as subqueries sends nothing to the database."""
@@ -800,7 +803,12 @@ def _evaluated(node: ast.Call, scope: Scope) -> bool:
         and parent.func.id in db.EVALUATING_BUILTINS
     ):
         return True
-    if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.BoolOp, ast.UnaryOp)):
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp)):
+        # Tested, it runs; a branch of ``a if c else b`` is only handed on.
+        return parent.test is node or (isinstance(parent, ast.IfExp) and _evaluated(parent, scope))
+    if isinstance(parent, ast.BoolOp):
+        return node is not parent.values[-1] or _evaluated(parent, scope)
+    if isinstance(parent, ast.UnaryOp):
         return True
     if (
         isinstance(parent, ast.Assign)
