@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pitfalls import dbflow
@@ -62,7 +62,9 @@ b`), and `row.data.get(key)` or `row.totals.values()` (a dict's methods), are le
 
 The query may sit in a helper: a loop that calls a function or method of the same file
 (`load_invoice(invoice_id)`, `self.open_invoices(status)`) whose query is built from the
-parameter the loop feeds is reported at the call, naming the helper's query. Helpers that
+parameter the loop feeds is reported at the call, naming the helper's query; so is one that
+queries a related manager of the object it is given in a way no prefetch serves
+(`trigger.excluded_tags.filter(id=tag_id).exists()`, `event.line_quantities.get(line=line)`). Helpers that
 remember their answers are left alone: memoized with a decorator (`lru_cache`, `cache`,
 `cached`...), or that look the parameter up in a cache or a dict named like one first. So
 is a helper's query under `if isinstance(<parameter>, ...)`, the "an id or an instance"
@@ -214,10 +216,17 @@ code around it.""",
         iterated = _iterated(loop)
         helper = short_text(source.segment(node.func))
         what = f"`{dbflow.describe_call(query.node, source.segment)}`"
+        if query.kind == _RELATED_MANAGER:
+            relation = _relation_of(query.node)
+            hint = (
+                f'prefetch `{relation}` for all of them (`prefetch_related(Prefetch("{relation}", '
+                f"queryset=...))`) and let the helper pick from `.all()` in Python"
+            )
+        else:
+            hint = f"{_batching_hint(query)} and pass them in"
         message = (
             f"`{helper}(...)` runs a query ({what}, line {query.node.lineno}) for each item of "
-            f"`{short_text(source.segment(iterated))}`: 1 + N round trips that grow with the data; "
-            f"{_batching_hint(query)} and pass them in"
+            f"`{short_text(source.segment(iterated))}`: 1 + N round trips that grow with the data; {hint}"
         )
         checker.report(
             self,
@@ -646,16 +655,22 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
         and _exception_handler_of(call.node) is None
         and not (_locks_rows(call) and dbflow.enclosing_transaction(call.node, checker, scope) is not None)
     ]
-    if not queries:
-        return found
     parameters = parameter_names(function)
     if parameters and parameters[0] in ("self", "cls"):
         parameters = parameters[1:]
+    # Named after the queries of the function's own calls: a finding names the first.
+    on_managers: list[_HelperQuery] = []
+    if dbflow.is_django_file(checker):
+        for parameter in parameters:
+            on_managers.extend(_parameter_manager_queries(scope, function, parameter))
+    if not queries and not on_managers:
+        return found
     queries = [call for call in queries if not _dispatches_on_type(call.node, function, set(parameters))]
     # Only plain assignments carry a parameter on here: a helper's loops do not count.
     assignments = _value_flows(function.body, through_bindings=False)
     dependents = {name: _spread({name}, assignments) for name in parameters}
-    if any(_looks_up_memo(function, dependent, queries) for dependent in dependents.values()):
+    every_query = [*queries, *(query.call for query in on_managers)]
+    if any(_looks_up_memo(function, dependent, every_query) for dependent in dependents.values()):
         return found
     for call in queries:
         built_from = frozenset(
@@ -666,7 +681,57 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
                 name for name, dependent in dependents.items() if _receiver_depends(call, dependent)
             )
             found.append(_HelperQuery(call, built_from, receiver_from))
+    found.extend(on_managers)
     return found
+
+
+def _parameter_manager_queries(
+    scope: Scope, function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str
+) -> list[_HelperQuery]:
+    """``trigger.excluded_tags.filter(id=tag_id).exists()`` on a parameter: a query per
+    object passed in, prefetched or not (only chains that query even on a prefetched
+    relation: whether the caller prefetched it is not known here)."""
+    found: list[_HelperQuery] = []
+    for node in scope.of(ast.Call):
+        assert isinstance(node, ast.Call)
+        chain = _related_manager_chain(node, parameter)
+        if chain is None:
+            continue
+        _relation, calls = chain
+        if not _always_queries(calls[0]) or not _evaluated_chain(node, calls):
+            continue
+        if (
+            _exception_handler_of(node) is not None
+            or _guarded_by_memo(node, function)
+            or _dispatches_on_type(node, function, {parameter})
+            or any(isinstance(ancestor, _LOOP_TYPES) for ancestor in _ancestors_within(node, function))
+        ):
+            continue
+        method = node.func.attr  # type: ignore[attr-defined]
+        query = dbflow.DbCall(node, dbflow.QUERY, method, _RELATED_MANAGER, "django")
+        # The object is the query's own key: built from it, and its receiver is no database.
+        found.append(_HelperQuery(query, frozenset({parameter}), frozenset()))
+        break  # one is enough to say the helper queries per object
+    return found
+
+
+_RELATED_MANAGER = "related manager"
+"""The receiver kind of a helper's query on a related manager of its parameter."""
+
+
+def _relation_of(chain: ast.Call) -> str:
+    """``tags`` for ``trigger.tags.filter(...).exists()``."""
+    current: ast.AST = chain
+    while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+        current = current.func.value
+    return current.attr if isinstance(current, ast.Attribute) else "the relation"
+
+
+def _ancestors_within(node: ast.AST, function: ast.AST) -> Iterator[ast.AST]:
+    for ancestor in Checker.ancestors(node):
+        if ancestor is function:
+            return
+        yield ancestor
 
 
 def _dispatches_on_type(node: ast.AST, function: ast.AST, parameters: set[str]) -> bool:
