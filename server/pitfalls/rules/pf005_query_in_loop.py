@@ -333,14 +333,7 @@ code around it.""",
         """``self.event.vouchers.get(code__iexact=line.code)`` in a loop over ``line``: another
         object's related manager, queried with a value of each item."""
         reported: set[tuple[int, str]] = set()
-        for call in scope.of(ast.Call):
-            assert isinstance(call, ast.Call)
-            chain = _related_manager_chain(call, None)
-            if chain is None:
-                continue
-            relation, calls = chain
-            if not _always_queries(calls[0]) or not _evaluated_chain(call, calls):
-                continue
+        for call, relation, calls in _querying_manager_chains(scope, None):
             if any(
                 (keyword.arg or "").endswith(db.QUERYSET_BATCH_LOOKUP_SUFFIX)
                 for link in calls
@@ -692,14 +685,7 @@ def _parameter_manager_queries(
     object passed in, prefetched or not (only chains that query even on a prefetched
     relation: whether the caller prefetched it is not known here)."""
     found: list[_HelperQuery] = []
-    for node in scope.of(ast.Call):
-        assert isinstance(node, ast.Call)
-        chain = _related_manager_chain(node, parameter)
-        if chain is None:
-            continue
-        _relation, calls = chain
-        if not _always_queries(calls[0]) or not _evaluated_chain(node, calls):
-            continue
+    for node, _relation, _calls in _querying_manager_chains(scope, parameter):
         if (
             _exception_handler_of(node) is not None
             or _guarded_by_memo(node, function)
@@ -717,6 +703,22 @@ def _parameter_manager_queries(
 
 _RELATED_MANAGER = "related manager"
 """The receiver kind of a helper's query on a related manager of its parameter."""
+
+
+def _querying_manager_chains(
+    scope: Scope, variable: str | None
+) -> Iterator[tuple[ast.Call, str, list[ast.Call]]]:
+    """The scope's related-manager chains (``_related_manager_chain``) that are run where
+    they are and query even on a prefetched relation: each outermost call, its relation and
+    its calls."""
+    for node in scope.of(ast.Call):
+        assert isinstance(node, ast.Call)
+        chain = _related_manager_chain(node, variable)
+        if chain is None:
+            continue
+        relation, calls = chain
+        if _always_queries(calls[0]) and _evaluated_chain(node, calls):
+            yield node, relation, calls
 
 
 def _relation_of(chain: ast.Call) -> str:
