@@ -171,7 +171,7 @@ def _in_test_file(checker: Checker) -> bool:
 
 def _is_test_definition(node: ast.AST) -> bool:
     if isinstance(node, FUNCTION_TYPES):
-        return node.name.startswith(db.TEST_FUNCTION_PREFIX) or _is_fixture(node)
+        return f"{node.name}_".startswith(db.TEST_FUNCTION_PREFIX) or _is_fixture(node)
     return isinstance(node, ast.ClassDef) and (
         node.name.startswith(db.TEST_CLASS_PREFIX) or node.name.endswith(db.TEST_CLASS_SUFFIXES)
     )

@@ -630,7 +630,9 @@ MIGRATION_PATH_PARTS = ("migrations", "alembic")
 """Folders of one-off schema and data migrations: a query per row there runs once."""
 MIGRATION_MODULE_NAMES = frozenset({"migration.py", "migrations.py"})
 """Modules that hold an application's own schema migrations (Home Assistant's recorder)."""
-TEST_FUNCTION_PREFIX = "test"
+TEST_FUNCTION_PREFIX = "test_"
+"""Test functions outside test files: ``test_checkout`` and ``test``, not ``testmode_supported``
+or ``tested_orders``, which are service code."""
 TEST_CLASS_PREFIX = "Test"
 TEST_CLASS_SUFFIXES = ("Test", "Tests", "TestCase")
 """``class PermissionTests(TestCase)``: unittest's naming, besides pytest's ``Test*``."""

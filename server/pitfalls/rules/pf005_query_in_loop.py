@@ -887,6 +887,12 @@ def _evaluated(node: ast.expr, scope: Scope) -> bool:
             iterable = other.iter  # type: ignore[attr-defined]
             if isinstance(iterable, ast.Name) and iterable.id == name:
                 return True
+        for branch in scope.of(ast.If) + scope.of(ast.While):
+            test = branch.test  # type: ignore[attr-defined]
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test = test.operand
+            if isinstance(test, ast.Name) and test.id == name:
+                return True  # ``if rows:`` fetches every row to tell
         for call in scope.of(ast.Call):
             func = call.func  # type: ignore[attr-defined]
             arguments = call.args  # type: ignore[attr-defined]
