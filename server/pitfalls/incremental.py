@@ -57,6 +57,7 @@ from pitfalls.config import Settings
 from pitfalls.engine import FILE_FACTS, MODULE_UNIT, Block, RuleFailure, child_fields
 from pitfalls.model import Edit, Finding, Fix, Range, Related, TypeQuestion
 from pitfalls.rules import RULES_BY_CODE
+from pitfalls.rules.base import Rule
 from pitfalls.source import SourceFile
 from pitfalls.suppression import ignores_whole_file
 
@@ -95,7 +96,7 @@ class UnitChecker(Protocol):
 
 def check_later_units(
     text: str, filename: str, codes: frozenset[str], budget: float
-) -> tuple[int, RuleRun, ast.Module | None]:
+) -> tuple[int, RuleRun, ast.Module]:
     """What a ``UnitChecker`` runs: the units of ``text`` (grouped by ``group``) from
     ``_middle`` on, checked as a full analysis of the whole text checks them; where they
     start; and the tree, for the caller to free once the answer is out (freeing the tree
@@ -310,7 +311,8 @@ class DocumentAnalyzer:
             for statements, lines in group(tree.body, 0, len(source.line_starts) - 1)
         ]
         blocks = [unit.block_now() for unit in units]
-        run = self._check_all(text, source, tree, blocks, started, waiting)
+        rules = active_rules(self.codes, text)
+        run = self._check_all(source, tree, rules, blocks, started, waiting)
         if not run.complete or run.failures:
             # Partial results cannot be reused: the next text is analysed in full too.
             self._state = None
@@ -318,22 +320,20 @@ class DocumentAnalyzer:
             result.type_questions = run.questions
             return result
         module = Unit([], (0, 0), False)
-        active = tuple(rule.code for rule in active_rules(self.codes, text))
-        state = _State(text, source, units, module, active, run.facts)
+        state = _State(text, source, units, module, tuple(rule.code for rule in rules), run.facts)
         _distribute(state, run, None)
         self._state = state
         return self._result(state, run.failures)
 
     def _check_all(
         self,
-        text: str,
         source: SourceFile,
         tree: ast.Module,
+        rules: list[Rule],
         blocks: list[Block],
         started: float,
         waiting: Callable[[float], tuple[int, RuleRun] | None] | None,
     ) -> RuleRun:
-        rules = active_rules(self.codes, text)
         if waiting is None:
             return run_rules(source, tree, self.filename, rules, self.settings, started, blocks, FILE_FACTS)
         middle = _middle(blocks)

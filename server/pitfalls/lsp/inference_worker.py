@@ -85,8 +85,8 @@ class InferenceWorker(WorkerProcess):
             except (OSError, EOFError):  # a broken pipe, or no answer: the worker died
                 code = self.exit_code(sent) if sent is not None else None
                 if self.closed or attempt == 1:
-                    raise WorkerError(f"the type inference process exited (code {code})") from None
-                logger.warning("the type inference process exited (code %s); starting it again", code)
+                    raise WorkerError(f"{self.description} exited (code {code})") from None
+                logger.warning("%s exited (code %s); starting it again", self.description, code)
                 continue
             return [Finding.from_dict(item) for item in answer["findings"]]
         raise AssertionError("unreachable")

@@ -165,10 +165,10 @@ class PitfallsLanguageServer(LanguageServer):
         self._shown_messages: set[str] = set()
         self._revisions = itertools.count(1)
         self._recent: list[OpenDocument] = []
+        """The documents that keep their trees, the one used last at the end."""
         self._released: list[DocumentAnalyzer] = []
         """Analyzers let go of, freed in the worker thread once diagnostics are out: freeing
         a 5,000-line file's trees takes about 10 ms, which an open or close would wait for."""
-        """The documents that keep their trees, the one used last at the end."""
         self._idle_collection: asyncio.TimerHandle | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pitfalls-analysis")
         # Jedi runs in its own process (see inference_worker); this thread only waits for

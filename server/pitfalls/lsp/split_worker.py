@@ -8,8 +8,8 @@ and the server joins the two runs. Later edits are incremental and stay in the s
 
 The helper is used only once it has said it is ready, and only on machines with more than
 one core; the type inference process runs at the lowest priority, so that it takes none of
-the cores the two of them need. When it fails, dies or runs out of time, the server checks those units itself,
-and the next long file starts a new helper.
+the cores the two of them need. When the helper fails, dies or runs out of time, the server
+checks those units itself and starts a new helper.
 """
 
 from __future__ import annotations
@@ -75,14 +75,9 @@ class SplitWorker(WorkerProcess):
         def wait(wait_seconds: float) -> tuple[int, RuleRun] | None:
             try:
                 answer = self.receive(sent, wait_seconds)
-            except EOFError:
-                logger.warning(
-                    "%s exited (code %s); the server checked its part", self.description, self.exit_code(sent)
-                )
-                self.start()
-                return None
-            except (OSError, WorkerError) as error:
-                logger.warning("%s: %s; the server checked its part", self.description, error)
+            except (EOFError, OSError, WorkerError) as error:
+                why = f"exited (code {self.exit_code(sent)})" if isinstance(error, EOFError) else str(error)
+                logger.warning("%s: %s; the server checked its part", self.description, why)
                 self.start()
                 return None
             self.retiring = bool(answer.get("retiring"))

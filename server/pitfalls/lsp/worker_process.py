@@ -236,7 +236,6 @@ def serve(
         answers.flush()
         if after_answer is not None:
             after_answer(reply)
-        del reply
 
 
 def _read_requests(lines: IO[bytes], requests: queue.SimpleQueue[bytes]) -> None:
