@@ -64,13 +64,13 @@ The query may sit in a helper: a loop that calls a function or method of the sam
 (`load_invoice(invoice_id)`, `self.open_invoices(status)`) whose query is built from the
 parameter the loop feeds is reported at the call, naming the helper's query; so is one that
 queries a related manager of the object it is given in a way no prefetch serves
-(`trigger.excluded_tags.filter(id=tag_id).exists()`, `event.line_quantities.get(line=line)`). Helpers that
-remember their answers are left alone: memoized with a decorator (`lru_cache`, `cache`,
-`cached`...), or that look the parameter up in a cache or a dict named like one first. So
-is a helper's query under `if isinstance(<parameter>, ...)`, the "an id or an instance"
-idiom (`if isinstance(order, int): order = Order.objects.get(pk=order)`): it queries only
-for one of the types, and a loop that passes the instances it holds sends no query. The
-same idiom written in the loop itself (`if not isinstance(cf, CachedFile): cf =
+(`trigger.excluded_tags.filter(id=tag_id).exists()`, `event.line_quantities.get(line=line)`).
+Helpers that remember their answers are left alone: memoized with a decorator
+(`lru_cache`, `cache`, `cached`...), or that look the parameter up in a cache or a dict
+named like one first. So is a helper's query under `if isinstance(<parameter>, ...)`, the
+"an id or an instance" idiom (`if isinstance(order, int): order = Order.objects.get(pk=order)`):
+it queries only for one of the types, and a loop that passes the instances it holds sends
+no query. The same idiom written in the loop itself (`if not isinstance(cf, CachedFile): cf =
 CachedFile.objects.get(pk=cf)`) is left alone too.
 
 Loops that do not walk a collection are left alone: `while` loops (polling, retries,
