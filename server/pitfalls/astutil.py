@@ -167,11 +167,9 @@ def walk(node: ast.AST) -> list[ast.AST]:
         index += 1
         fields = fields_of.get(current.__class__, _UNKNOWN)
         if fields is _UNKNOWN:
-            fields = _child_fields(current.__class__)
+            fields = child_fields(current.__class__)
         if fields is None:
-            found.extend(
-                child for child in ast.iter_child_nodes(current) if not isinstance(child, _LEAF_TYPES)
-            )
+            found.extend(any_children(current))
             continue
         for name in fields:
             value = getattr(current, name, None)
@@ -187,19 +185,14 @@ def walk(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...] | None] = {}
-_UNKNOWN = ("",)
-_LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-_LEAF_FIELD_TYPES = frozenset(
-    ("identifier", "int", "string", "constant", "expr_context", "boolop", "operator", "unaryop", "cmpop")
-)
-_FIELD_SIGNATURE = re.compile(r"^\w+\((.*)\)$")
-
-
-def _child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
-    """The fields of a node type that can hold nodes other than contexts and operators, from
-    the ASDL signature CPython puts in each node class's docstring
-    (``Compare(expr left, cmpop* ops, expr* comparators)``); None when it does not say."""
+def child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
+    """The fields of a node type that can hold nodes (not plain values, contexts or
+    operators), in declaration order, from the ASDL signature CPython puts in each node
+    class's docstring (``Compare(expr left, cmpop* ops, expr* comparators)``); None when it
+    does not describe the fields."""
+    known = _CHILD_FIELDS.get(node_type, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known
     fields = tuple(node_type._fields)
     match = _FIELD_SIGNATURE.match((node_type.__doc__ or "").strip().split("\n")[0])
     declared = [part.split() for part in match.group(1).split(",")] if match and match.group(1) else []
@@ -210,3 +203,18 @@ def _child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
         wanted = tuple(name for kind, name in declared if kind.rstrip("*?") not in _LEAF_FIELD_TYPES)
     _CHILD_FIELDS[node_type] = wanted
     return wanted
+
+
+def any_children(node: ast.AST) -> tuple[ast.AST, ...]:
+    """The children of a node whose type's fields are not described: every node in its
+    fields but the contexts and operators."""
+    return tuple(child for child in ast.iter_child_nodes(node) if not isinstance(child, _LEAF_TYPES))
+
+
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...] | None] = {}
+_UNKNOWN = ("",)
+_LEAF_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+_LEAF_FIELD_TYPES = frozenset(
+    ("identifier", "int", "string", "constant", "expr_context", "boolop", "operator", "unaryop", "cmpop")
+)
+_FIELD_SIGNATURE = re.compile(r"^\w+\((.*)\)$")

@@ -11,13 +11,13 @@ from __future__ import annotations
 import ast
 import builtins
 import operator
-import re
 import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pitfalls import astutil
 from pitfalls.model import Finding, Fix, Position, Range, Related, Severity, TypeQuestion
 from pitfalls.source import SourceFile
 
@@ -971,12 +971,6 @@ _SCOPE_KIND: dict[type[ast.AST], str] = {
     ast.ClassDef: "class",
 }
 
-# ASDL field types that never hold a node the walk visits: plain values, and the
-# context and operator singletons.
-_LEAF_FIELD_TYPES = frozenset(
-    ("identifier", "int", "string", "constant", "expr_context", "boolop", "operator", "unaryop", "cmpop")
-)
-_FIELD_SIGNATURE = re.compile(r"^\w+\((.*)\)$")
 _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 """Per node type, its fields that can hold child nodes, last field first (the order they
 are pushed on the walk's stack). Scope types take their own path."""
@@ -1043,17 +1037,12 @@ IMPORTED_MODULES: FileFact[frozenset[str]] = FileFact(
 
 
 def _child_fields_of(node_type: type[ast.AST]) -> tuple[str, ...] | None:
-    """The fields of ``node_type`` that can hold nodes, last first, from the ASDL signature
-    CPython puts in each node class's docstring (``Name(identifier id, expr_context ctx)``);
-    None when the docstring does not describe the fields."""
-    fields = tuple(node_type._fields)
-    match = _FIELD_SIGNATURE.match((node_type.__doc__ or "").strip().split("\n")[0])
-    declared = [part.split() for part in match.group(1).split(",")] if match and match.group(1) else []
-    if len(declared) != len(fields) or not all(
-        len(part) == 2 and part[1] == name for part, name in zip(declared, fields, strict=True)
-    ):
+    """The fields of ``node_type`` that can hold nodes, last first, entered in the walk's
+    tables; None when the node type's docstring does not describe its fields."""
+    fields = astutil.child_fields(node_type)
+    if fields is None:
         return None
-    wanted = tuple(name for kind, name in reversed(declared) if kind.rstrip("*?") not in _LEAF_FIELD_TYPES)
+    wanted = tuple(reversed(fields))
     _CHILD_FIELDS[node_type] = wanted
     _CHILD_GETTERS[node_type] = _fields_getter(wanted)
     return wanted
@@ -1075,22 +1064,11 @@ def child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
 
 
 def _push_any_children(stack: list, node: ast.AST) -> None:
-    """Children of a node type whose fields are not described: every AST value, in order."""
-    children: list[ast.AST] = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            children.extend(child for child in value if isinstance(child, ast.AST))
-        elif isinstance(value, ast.AST):
-            children.append(value)
+    """Children of a node type whose fields are not described: every node, in order."""
     link = weakref.ref(node)
-    for child in reversed(children):
-        if not isinstance(child, _LEAF_NODE_TYPES):
-            child.pf_parent = link  # type: ignore[attr-defined]
-            stack.append(child)
-
-
-_LEAF_NODE_TYPES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    for child in reversed(astutil.any_children(node)):
+        child.pf_parent = link  # type: ignore[attr-defined]
+        stack.append(child)
 
 
 def position_of_syntax_error(error: SyntaxError, source: SourceFile) -> Range:
