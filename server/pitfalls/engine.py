@@ -83,7 +83,6 @@ class Scope:
         "_bindings_indexed",
         "_bound_otherwise",
         "_by_type",
-        "_indexed",
         "imports",
         "kind",
         "node",
@@ -100,7 +99,7 @@ class Scope:
         self.imports: dict[str, str] = {}
         self.nodes: list[ast.AST] = []
         self._by_type: dict[type[ast.AST], list[ast.AST]] = {}
-        self._indexed = 0
+        """``nodes`` by type, filled by the walk as it adds each node."""
         self._assignments: dict[str, list[tuple[ast.AST, int, ast.expr | None]]] = {}
         self._bound_otherwise: set[str] = set()
         self._bindings_indexed = 0
@@ -111,11 +110,6 @@ class Scope:
     def of(self, *types: type[ast.AST]) -> list[ast.AST]:
         """This scope's nodes of the given types, in walk order (source order within a
         function body). During the walk, only the nodes seen so far."""
-        if self._indexed != len(self.nodes):
-            grouped = self._by_type
-            for node in self.nodes[self._indexed :]:
-                grouped.setdefault(type(node), []).append(node)
-            self._indexed = len(self.nodes)
         if len(types) == 1:
             return self._by_type.get(types[0], [])
         wanted = set(types)
@@ -124,10 +118,13 @@ class Scope:
             return list(present[0]) if present else []
         return [node for node in self.nodes if type(node) in wanted]
 
+    def add(self, node: ast.AST) -> None:
+        """Add a node to the scope (the walk does the same inline)."""
+        self.nodes.append(node)
+        self._by_type.setdefault(node.__class__, []).append(node)
+
     def has_any(self, types: tuple[type[ast.AST], ...]) -> bool:
         """Whether the scope has a node of any of the given types (of those seen so far)."""
-        if self._indexed != len(self.nodes):
-            self.of(types[0])
         by_type = self._by_type
         return any(node_type in by_type for node_type in types)
 
@@ -789,6 +786,7 @@ class Walker:
         scope = checker.module_scope
         checker.scope = scope
         append_to_scope = scope.nodes.append
+        scope_by_type = scope._by_type
         # Nodes to visit, each with its parent link already set; a Scope marks the end of
         # that scope, an _EnterScope the start of a function, lambda or class body, an
         # _EnterBlock the start of a block's statements.
@@ -831,20 +829,28 @@ class Walker:
                         scope = node.parent
                         if scope is not None:
                             append_to_scope = scope.nodes.append
+                            scope_by_type = scope._by_type
                     elif node_type is _EnterScope:
                         scope = node.scope
                         checker.scope = scope
                         append_to_scope = scope.nodes.append
+                        scope_by_type = scope._by_type
                     elif node_type is _EnterBlock:
                         checker.unit = node.unit
                         dispatch = self.dispatch if checked is None or node.unit in checked else {}
                     elif node_type is _Stub:
-                        append_to_scope(node.node)
+                        scope.add(node.node)
                         _push_outer_fields(stack, node.node)
                     else:  # _Bare
-                        scope.nodes.extend(node.statements)
+                        for statement in node.statements:
+                            scope.add(statement)
                     continue
             append_to_scope(node)
+            same_type = scope_by_type.get(node_type)
+            if same_type is None:
+                scope_by_type[node_type] = [node]
+            else:
+                same_type.append(node)
             handlers = dispatch.get(node_type)
             if handlers:
                 for rule in handlers:
