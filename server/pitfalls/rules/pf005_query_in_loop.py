@@ -135,14 +135,10 @@ code around it.""",
     """Calls of helpers of this file look into the helper's finished scope."""
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if (
-            scope.kind == "class"
-            or dbflow.is_migration(checker, scope)
-            or dbflow.is_test_code(checker, scope)
-        ):
-            return
-        if not scope.has_any(_LOOP_TYPES):
+        if scope.kind == "class" or not scope.has_any(_LOOP_TYPES):
             return  # every finding is about a loop of this scope
+        if dbflow.is_migration(checker, scope) or dbflow.is_test_code(checker, scope):
+            return
         queries = _repeatable_queries(scope, checker)
         query_ids = {id(call.node) for call in queries}
         for call in queries:
@@ -295,10 +291,13 @@ code around it.""",
         relation (which helps only ``all()``, ``count()``, ``exists()``...)."""
         if not dbflow.is_django_file(checker):
             return
+        owners = _related_manager_owners(scope)
         for loop in scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension):
             target = loop.target  # type: ignore[attr-defined]
             if not isinstance(target, ast.Name):
                 continue
+            if owners is not None and target.id not in owners:
+                continue  # no chain on the item anywhere in the scope: no need to walk the loop
             reported: set[str] = set()
             prefetched: tuple[set[str], bool] | None = None  # not looked up yet
             for node in _loop_region(loop):
@@ -466,6 +465,25 @@ def _related_manager_chain(call: ast.Call, variable: str | None) -> tuple[str, l
     elif not _always_queries(calls[0]):
         return None  # ``row.data.get(key)``, ``row.totals.values()``: a dict
     return current.attr, calls
+
+
+def _related_manager_owners(scope: Scope) -> set[str] | None:
+    """The names ``_related_manager_chain`` finds a chain on among the scope's calls; None
+    when the scope defines a function, lambda or class, whose calls are not among them
+    but are in the loops that hold them."""
+    if scope.has_any(SCOPE_TYPES):
+        return None
+    owners: set[str] = set()
+    for node in scope.of(ast.Call):
+        current: ast.AST = node
+        while current.__class__ is ast.Call and current.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
+            current = current.func.value  # type: ignore[attr-defined]
+        if current.__class__ is not ast.Attribute or current.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+            continue
+        owner = current.value.id  # type: ignore[attr-defined]
+        if owner not in owners and _related_manager_chain(node, owner) is not None:  # type: ignore[arg-type]
+            owners.add(owner)
+    return owners
 
 
 def _manager_owner_is(owner: ast.expr, variable: str | None) -> bool:
@@ -1093,7 +1111,7 @@ def _guarded_by_memo(node: ast.AST, loop: ast.AST) -> bool:
 def _is_literal_collection(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
     """A list or tuple written out in the code: a fixed handful of items, not data."""
     if isinstance(iterable, ast.Name):
-        binding = checker.name_binding(iterable, scope)
+        binding = dbflow.name_binding(iterable, checker, scope)
         if binding is None or binding[0] is not None or not binding[1]:
             return False
         return all(_is_literal_collection(value, checker, scope) for value in binding[1])
@@ -1191,7 +1209,7 @@ _SLEEP_NAMES = last_names(db.SLEEP_CALLS)
 def _iterates_command_arguments(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
     """``for slug in options["projects"]``: the handful of values an operator typed."""
     if isinstance(iterable, ast.Name):
-        binding = checker.name_binding(iterable, scope)
+        binding = dbflow.name_binding(iterable, checker, scope)
         if binding is not None and binding[0] is None and len(binding[1]) == 1:
             iterable = binding[1][0]
     root: ast.AST = iterable
@@ -1205,7 +1223,7 @@ def _bound_to_constant(iterable: ast.expr, checker: Checker, scope: Scope) -> bo
     role_configs``: a local name for part of a constant."""
     if not isinstance(iterable, ast.Name):
         return False
-    binding = checker.name_binding(iterable, scope)
+    binding = dbflow.name_binding(iterable, checker, scope)
     if binding is None or binding[0] is not None or len(binding[1]) != 1:
         return False
     node: ast.AST = binding[1][0]
@@ -1259,7 +1277,7 @@ def _iterates_enumeration(iterable: ast.expr, checker: Checker, scope: Scope) ->
     name = iterable.id
     if not (name[:1].isupper() and not name.isupper() and "_" not in name):
         return False
-    if checker.name_binding(iterable, scope) is not None:
+    if dbflow.name_binding(iterable, checker, scope) is not None:
         return False  # a variable that happens to be capitalised
     return (
         name in checker.module_classes
@@ -1471,7 +1489,7 @@ def _queryset_of(
     if depth > _MAX_NAME_DEPTH:
         return None  # ``queryset = queryset.filter(...)`` names itself
     if isinstance(iterable, ast.Name):
-        binding = checker.name_binding(iterable, scope)
+        binding = dbflow.name_binding(iterable, checker, scope)
         if binding is None or binding[0] is not None or len(binding[1]) != 1:
             return None
         found = _queryset_of(binding[1][0], checker, scope, depth + 1)
