@@ -133,6 +133,7 @@ _DEFINITION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _MIGRATION = "dbflow.migration"
 _MIGRATION_CODE = "dbflow.migration_code"
 _TEST_CODE = "dbflow.test_code"
+_TEST_FILE_OR_CODE = "dbflow.test_file_or_code"
 
 
 def _in_migration_folder(checker: Checker) -> bool:
@@ -152,7 +153,13 @@ def is_test_code(checker: Checker, scope: Scope) -> bool:
     tests beside them), or inside a ``test_*`` function, a pytest fixture or a test class
     elsewhere. A ``testing/`` or ``test/`` package is not enough: its factories and helpers
     are shipped for other projects' code to import."""
-    return _in_test_file(checker) or _scope_within(checker, scope, _TEST_CODE, _is_test_definition)
+    # Asked by several rules of every scope, as ``is_migration`` is.
+    known = scope.state.get(_TEST_FILE_OR_CODE)
+    if known is None:
+        known = scope.state[_TEST_FILE_OR_CODE] = _in_test_file(checker) or _scope_within(
+            checker, scope, _TEST_CODE, _is_test_definition
+        )
+    return known  # type: ignore[return-value]
 
 
 def _in_test_file(checker: Checker) -> bool:
@@ -215,6 +222,22 @@ def _while_unchanged(scope: Scope, name: str) -> dict:
     if memo is None or memo[0] != token:  # type: ignore[index]
         memo = scope.state[name] = (token, {})
     return memo[1]  # type: ignore[index,no-any-return]
+
+
+def name_binding(
+    name: ast.Name, checker: Checker, scope: Scope
+) -> tuple[ast.expr | None, list[ast.expr]] | None:
+    """``Checker.name_binding``, kept while the scopes' nodes stay the same: classifying a
+    call asks it of its receiver for a queryset, then for the receiver's kind, and the
+    loop checks ask it of the same iterable several times. Kept per unit as well: with
+    blocks, each unit's first lookup of a module name must reach the checker, which notes
+    it for that unit."""
+    answers = _while_unchanged(scope, "dbflow.bindings")
+    key = (id(name), checker.unit)
+    if key in answers:
+        return answers[key]  # type: ignore[no-any-return]
+    found = answers[key] = checker.name_binding(name, scope)
+    return found
 
 
 def _receiver_kind(
@@ -293,7 +316,7 @@ def made_by_call(
 
 
 def _is_session_factory(name: ast.Name, checker: Checker, scope: Scope, depth: int) -> bool:
-    binding = checker.name_binding(name, scope)
+    binding = name_binding(name, checker, scope)
     if binding is None:
         return False
     _annotation, values = binding
@@ -309,7 +332,7 @@ def _name_kind(
     with_value = _with_bound_value(name.id, scope)
     if with_value is not None:
         return _kind_in(with_value, checker, scope, depth + 1, answers)
-    binding = checker.name_binding(name, scope)
+    binding = name_binding(name, checker, scope)
     if binding is None:
         return None
     annotation, values = binding
@@ -491,7 +514,7 @@ def sql_text(expr: ast.AST, checker: Checker, scope: Scope, depth: int = 0) -> s
             return sql_text(expr.args[0], checker, scope, depth + 1)
         return None
     if isinstance(expr, ast.Name):
-        binding = checker.name_binding(expr, scope)
+        binding = name_binding(expr, checker, scope)
         if binding is None or binding[0] is not None:
             return None
         for value in reversed(binding[1]):  # the assignment nearest the use wins
@@ -564,7 +587,7 @@ def named_queryset(receiver: ast.expr, checker: Checker, scope: Scope) -> bool:
         root = root.func.value
     if not isinstance(root, ast.Name):
         return False
-    binding = checker.name_binding(root, scope)
+    binding = name_binding(root, checker, scope)
     if binding is None or binding[0] is not None or len(binding[1]) != 1:
         return False
     value = binding[1][0]
