@@ -75,6 +75,12 @@ def is_django_file(checker: Checker) -> bool:
     return bool(cached)
 
 
+def is_test_or_migration_file(checker: Checker) -> bool:
+    """Whether every scope of the file is test code or a migration, by the file's path
+    alone (``is_test_code`` and ``is_migration`` of any scope then hold)."""
+    return _in_test_file(checker) or _in_migration_folder(checker)
+
+
 def is_migration(checker: Checker, scope: Scope) -> bool:
     """One-off code: Django data migrations and Alembic revisions run once, in a transaction."""
     # Asked by several rules of every scope: the answer is kept with the scope.
@@ -211,13 +217,13 @@ def _kind_in(
 
 def _while_unchanged(scope: Scope, name: str) -> dict:
     """A memo for answers that depend only on the nodes seen so far in the scope and the
-    scopes around it: emptied whenever one of them has grown."""
-    sizes = []
+    scopes around it: emptied whenever one of them has grown. Scopes only ever gain
+    nodes, so the sum of their sizes changes exactly when one of them grows."""
+    token = 0
     current: Scope | None = scope
     while current is not None:
-        sizes.append(len(current.nodes))
+        token += len(current.nodes)
         current = current.parent
-    token = tuple(sizes)
     memo = scope.state.get(name)
     if memo is None or memo[0] != token:  # type: ignore[index]
         memo = scope.state[name] = (token, {})
