@@ -11,7 +11,7 @@ import ast
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pitfalls.astutil import called_name, walk
@@ -538,15 +538,25 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
     """What the file stores into each container — ``c[k] = v``, ``c.setdefault(k, v)`` — with
     the function the store is in, so that a stored name can be followed.
 
-    Assignments are statements, so only statement blocks are visited; expressions are
-    looked into only in statements whose lines spell ``setdefault``. Stores keep the order of
-    a depth-first walk that takes the last child first (which decides the kind reported)."""
+    Assignments are statements, so only statement blocks are visited, and of those only the
+    statements whose lines spell a container's name or ``setdefault``; expressions are looked
+    into only in statements whose lines spell ``setdefault``. Stores keep the order of a
+    depth-first walk that takes the last child first (which decides the kind reported)."""
     by_name: dict[str, list[Container]] = {}
     for container in containers.values():
         by_name.setdefault(container.name, []).append(container)
     if not by_name:
         return
-    setdefault_lines = _lines_spelling(checker.source, "setdefault")
+    # A store names its container (``last_identifier`` of the target) on one of its lines.
+    if _spelled_otherwise(checker.source.text, [*by_name, "setdefault"]):
+        setdefault_lines = visited_lines = _EVERY_LINE
+    else:
+        setdefault_lines = _lines_spelling(checker.source, ["setdefault"])
+        # A line that spells ``_price_cache`` spells ``_cache``: only the shortest are searched.
+        searched = [name for name in by_name if not any(other != name and other in name for other in by_name)]
+        visited_lines = sorted(setdefault_lines + _lines_spelling(checker.source, searched))
+        if not visited_lines:
+            return
     parents: dict[int, ast.AST] = {}
     found: list[tuple[ast.AST, ast.expr, ast.AST | None]] = []
 
@@ -569,12 +579,20 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
                 else:
                     pending.append(child)
 
+    def may_hold_store(statement: ast.stmt) -> bool:
+        # Not spelling ``setdefault``, a simple statement other than an assignment holds no
+        # store: it is not visited.
+        return (statement.__class__ in _STATEMENT_BLOCKS or statement.__class__ is ast.Assign) and _spans_any(
+            statement, visited_lines
+        )
+
     # Each statement with the function it is in, and whether it may spell ``setdefault``:
     # a statement's lines lie within its parent's, so one whose parent spells none spells none.
     statements: list[tuple[ast.stmt, ast.AST | None, bool]] = []
     for statement in checker.tree.body:
-        parents[id(statement)] = checker.tree
-        statements.append((statement, None, True))
+        if _spans_any(statement, visited_lines):
+            parents[id(statement)] = checker.tree
+            statements.append((statement, None, True))
     while statements:
         statement, function, may_spell = statements.pop()
         if isinstance(statement, ast.Assign):
@@ -586,24 +604,25 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
         spells = may_spell and bool(setdefault_lines) and _spans_any(statement, setdefault_lines)
         if spells:
             for child in ast.iter_child_nodes(statement):
-                parents[id(child)] = statement
                 if isinstance(child, ast.stmt):
-                    statements.append((child, inner, True))
+                    if _spans_any(child, visited_lines):
+                        parents[id(child)] = statement
+                        statements.append((child, inner, True))
                 else:
+                    parents[id(child)] = statement
                     scan_expressions(child, inner)
             continue
-        # Not spelling ``setdefault``, a simple statement other than an assignment holds no
-        # store: it is not visited.
         for block in _STATEMENT_BLOCKS.get(type(statement), ()):
             for child in getattr(statement, block):
-                parents[id(child)] = statement
                 if isinstance(child, ast.stmt):
-                    if child.__class__ in _STATEMENT_BLOCKS or child.__class__ is ast.Assign:
+                    if may_hold_store(child):
+                        parents[id(child)] = statement
                         statements.append((child, inner, False))
                     continue
+                parents[id(child)] = statement
                 for grandchild in child.body:  # a handler's or a case's statements
-                    parents[id(grandchild)] = child
-                    if grandchild.__class__ in _STATEMENT_BLOCKS or grandchild.__class__ is ast.Assign:
+                    if may_hold_store(grandchild):
+                        parents[id(grandchild)] = child
                         statements.append((grandchild, inner, False))
     if not found:
         return
@@ -634,19 +653,29 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
                     container.stored_values.append((value, function))
 
 
-def _lines_spelling(source: SourceFile, word: str) -> list[int]:
-    """The 1-based lines where ``word`` is written, or every line when an identifier spelled
-    with other characters could normalize to it (Python reads identifiers NFKC-normalized)."""
+_EVERY_LINE = [0, 1 << 30]
+"""What ``_spans_any`` reads as every line."""
+
+
+def _spelled_otherwise(text: str, words: list[str]) -> bool:
+    """Whether an identifier spelled with other characters could normalize to one of the words
+    (Python reads identifiers NFKC-normalized): then the text cannot tell where they are used."""
+    if text.isascii():
+        return False
+    normalized = unicodedata.normalize("NFKC", text)
+    return normalized != text and any(normalized.count(word) != text.count(word) for word in words)
+
+
+def _lines_spelling(source: SourceFile, words: Iterable[str]) -> list[int]:
+    """The 1-based lines where one of the words is written, sorted (a line once for each time)."""
     text = source.text
-    if word not in text and text.isascii():
-        return []
-    if not text.isascii() and unicodedata.normalize("NFKC", text).count(word) != text.count(word):
-        return [0, 1 << 30]
     lines: list[int] = []
-    start = text.find(word)
-    while start != -1:
-        lines.append(source.position_at(start).line + 1)
-        start = text.find(word, start + len(word))
+    for word in words:
+        start = text.find(word)
+        while start != -1:
+            lines.append(source.position_at(start).line + 1)
+            start = text.find(word, start + len(word))
+    lines.sort()
     return lines
 
 
@@ -985,9 +1014,21 @@ def _entries_filled_in_file(container: Container, checker: Checker) -> bool:
     if _stored_values(container, checker):
         return True
     filling = re.compile(
-        rf"\b{re.escape(container.name)}\[[^\]\n]*\]\s*(?:\.\s*(?:{'|'.join(sorted(FILLING_METHODS))})\s*\(|[+|]=)"
+        rf"\b{re.escape(container.name)}\[[^\]\n]*\]\s*(?:\.\s*(?:{_FILLING_ALTERNATIVES})\s*\(|[+|]=)"
     )
-    return filling.search(checker.source.text) is not None
+    # A pattern that starts with ``\b`` is tried at every character of the file: match it only
+    # where the name and its bracket are written.
+    text = checker.source.text
+    opening = container.name + "["
+    start = text.find(opening)
+    while start != -1:
+        if filling.match(text, start) is not None:
+            return True
+        start = text.find(opening, start + 1)
+    return False
+
+
+_FILLING_ALTERNATIVES = "|".join(sorted(FILLING_METHODS))
 
 
 def holds_empty_container(value: ast.expr, function: ast.AST | None, checker: Checker) -> bool:
