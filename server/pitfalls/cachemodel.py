@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -589,10 +589,9 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
     # Each statement with the function it is in, and whether it may spell ``setdefault``:
     # a statement's lines lie within its parent's, so one whose parent spells none spells none.
     statements: list[tuple[ast.stmt, ast.AST | None, bool]] = []
-    for statement in checker.tree.body:
-        if _spans_any(statement, visited_lines):
-            parents[id(statement)] = checker.tree
-            statements.append((statement, None, True))
+    for statement in _statements_spanning(checker.tree.body, visited_lines):
+        parents[id(statement)] = checker.tree
+        statements.append((statement, None, True))
     while statements:
         statement, function, may_spell = statements.pop()
         if isinstance(statement, ast.Assign):
@@ -688,6 +687,26 @@ def _spans_any(statement: ast.stmt, lines: list[int]) -> bool:
     return index < len(lines) and lines[index] <= (statement.end_lineno or statement.lineno)
 
 
+def _statements_spanning(statements: list[ast.stmt], lines: list[int]) -> list[ast.stmt]:
+    """Those of a block's statements that span one of the (sorted) lines, in order: the ones
+    ``_spans_any`` accepts, found from the lines when there are fewer of them."""
+    if lines[0] == 0 or 2 * len(lines) >= len(statements):
+        return [statement for statement in statements if _spans_any(statement, lines)]
+    starts = [statement.lineno for statement in statements]
+    chosen: set[int] = set()
+    for line in lines:
+        after = bisect_right(starts, line)  # the first statement that starts below the line
+        if after < len(statements) and _spans_any(statements[after], [line]):
+            chosen.add(after)  # the line is in its decorators
+        # Statements end where the next begins at the latest (``a = 1; b = 2`` share a line):
+        # going up from the last one that starts above, the first that ends above ends the run.
+        index = after - 1
+        while index >= 0 and (statements[index].end_lineno or statements[index].lineno) >= line:
+            chosen.add(index)
+            index -= 1
+    return [statements[index] for index in sorted(chosen)]
+
+
 def _last_child_first_order(
     tree: ast.AST, parents: dict[int, ast.AST]
 ) -> Callable[[ast.AST], tuple[int, ...]]:
@@ -702,7 +721,9 @@ def _last_child_first_order(
             parent = parents[id(current)]
             children = indexes.get(id(parent))
             if children is None:
-                children = {id(child): index for index, child in enumerate(ast.iter_child_nodes(parent))}
+                # A module's children are its statements: read without the generator of ``ast.iter_child_nodes``.
+                siblings = parent.body if parent.__class__ is ast.Module else ast.iter_child_nodes(parent)  # type: ignore[attr-defined]
+                children = {id(child): index for index, child in enumerate(siblings)}
                 indexes[id(parent)] = children
             path.append(-children[id(current)])
             current = parent
