@@ -224,10 +224,11 @@ def assignments_in(
 ) -> list[ast.expr]:
     """Values assigned to ``name`` in the function (``x = v``, ``x: T = v``, ``x := v``),
     only those before ``before`` when given."""
+    assigned = _assignment_index(checker, function).get(name)
+    if not assigned:
+        return []  # most names looked up are parameters, globals or builtins
     limit = (getattr(before, "lineno", 1 << 30), getattr(before, "col_offset", 0)) if before else (1 << 30, 0)
-    return [
-        value for position, value in _assignment_index(checker, function).get(name, ()) if position < limit
-    ]
+    return [value for position, value in assigned if position < limit]
 
 
 def _assignment_index(

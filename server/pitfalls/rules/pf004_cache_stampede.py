@@ -181,18 +181,18 @@ wait for one refill instead of repeating it; other processes are not coordinated
         ):
             return
         if memoized:
-            self._memoized_with_expiry(function, nodes, checker)
+            self._memoized_with_expiry(function, scope, checker)
         if refilled:
-            self._shared_cache_refills(function, nodes, checker)
+            self._shared_cache_refills(function, scope, checker)
         if subscript_stores:
-            self._expiring_container_refills(function, nodes, checker)
+            self._expiring_container_refills(function, scope, checker)
         if timed:
             self._hand_written_refresh(function, nodes, checker)
 
     # Memoizing decorators with expiry --------------------------------------------------
 
     def _memoized_with_expiry(
-        self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, checker: Checker
     ) -> None:
         for decorator in function.decorator_list:
             if not _expiring_memoizer(decorator, checker):
@@ -203,10 +203,10 @@ wait for one refill instead of repeating it; other processes are not coordinated
             if _per_user_entries(function):
                 return
             cost = None
-            for node in nodes:
+            for node in scope.of(ast.Return):
                 if isinstance(node, ast.Return) and node.value is not None:
                     cost = _expensive(node.value, function, checker, 0) or _filled_from(
-                        node.value, function, nodes, checker
+                        node.value, function, scope, checker
                     )
                     if cost is not None:
                         break
@@ -223,15 +223,10 @@ wait for one refill instead of repeating it; other processes are not coordinated
     # Shared caches ---------------------------------------------------------------------
 
     def _shared_cache_refills(
-        self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, checker: Checker
     ) -> None:
-        calls = [
-            found
-            for node in nodes
-            if isinstance(node, ast.Call)
-            for found in [cache_call(node, checker)]
-            if found
-        ]
+        every_call: list[ast.Call] = scope.of(ast.Call)  # type: ignore[assignment]
+        calls = [found for node in every_call for found in [cache_call(node, checker)] if found]
         reads = [call for call in calls if call.method in ("get", "get_many", "mget", "get_multi", "hget")]
         for write in calls:
             if write.method == "get_or_set":
@@ -240,15 +235,15 @@ wait for one refill instead of repeating it; other processes are not coordinated
             if write.method not in ("set", "setex", "psetex", "set_many", "set_multi"):
                 continue
             expiry = write_expiry(write.call, write.method)
-            if expiry is None and not _expired_later(write, nodes):
+            if expiry is None and not _expired_later(write, every_call):
                 continue
             read = _matching_read(write, reads)
             if read is None or write.value is None or _under_lock(write.call, checker):
                 continue
             if (
                 _per_client_key(write.key, function, checker, 0)
-                or _process_memo_in_front(write, nodes, checker)
-                or _renewed_on_hit(write, nodes)
+                or _process_memo_in_front(write, scope, checker)
+                or _renewed_on_hit(write, every_call)
             ):
                 continue
             cost = _expensive(write.value, function, checker, 0)
@@ -292,9 +287,9 @@ wait for one refill instead of repeating it; other processes are not coordinated
     # In-process expiring caches --------------------------------------------------------
 
     def _expiring_container_refills(
-        self, function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST], checker: Checker
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, checker: Checker
     ) -> None:
-        for node in nodes:
+        for node in scope.of(ast.Assign):
             if not isinstance(node, ast.Assign) or len(node.targets) != 1:
                 continue
             target = node.targets[0]
@@ -303,7 +298,7 @@ wait for one refill instead of repeating it; other processes are not coordinated
             container = container_for(target.value, checker, target)
             if container is None or not container.expiring:
                 continue
-            if not _looked_up(target.value, nodes, before=node) or _under_lock(node, checker):
+            if not _looked_up(target.value, scope, before=node) or _under_lock(node, checker):
                 continue
             cost = _expensive(node.value, function, checker, 0)
             if cost is None:
@@ -409,14 +404,14 @@ def _expiring_memoizer(decorator: ast.expr, checker: Checker) -> bool:
     return False
 
 
-def _filled_from(value: ast.expr, function: ast.AST, nodes: list[ast.AST], checker: Checker) -> str | None:
+def _filled_from(value: ast.expr, function: ast.AST, scope: Scope, checker: Checker) -> str | None:
     """What makes a returned container costly when the function fills it in a loop
     (``results = []``, ``for row in query: results.append(...)``, then ``return results``
     or ``return {"data": results}``): the loop's iterable."""
     names = {node.id for node in walk(value) if isinstance(node, ast.Name)}
     if not names:
         return None
-    for loop in nodes:
+    for loop in scope.of(ast.For, ast.AsyncFor):
         if not isinstance(loop, (ast.For, ast.AsyncFor)):
             continue
         if any(_fills(statement, name) for statement in loop.body for name in names):
@@ -498,7 +493,7 @@ def _per_client_key(key: ast.expr | None, function: ast.AST, checker: Checker, d
     return False
 
 
-def _process_memo_in_front(write: CacheCall, nodes: list[ast.AST], checker: Checker) -> bool:
+def _process_memo_in_front(write: CacheCall, scope: Scope, checker: Checker) -> bool:
     """An earlier ``if key in MEMO: return ...`` (or ``MEMO.get(key)``) on a module- or
     class-level dict that never expires, and the value stored into it too: the shared entry
     is then read once per process, so its expiry costs one refill per worker, not a crowd."""
@@ -506,7 +501,7 @@ def _process_memo_in_front(write: CacheCall, nodes: list[ast.AST], checker: Chec
     if key is None:
         return False
     write_at = (write.call.lineno, write.call.col_offset)
-    for node in nodes:
+    for node in scope.of(ast.If):
         if not isinstance(node, ast.If) or (node.lineno, node.col_offset) >= write_at:
             continue
         if not node.body or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
@@ -517,7 +512,7 @@ def _process_memo_in_front(write: CacheCall, nodes: list[ast.AST], checker: Chec
                 container is not None
                 and not container.expiring
                 and checker.enclosing_function(container.definition) is None  # not one instance's
-                and _stored_into(memo, key, nodes)
+                and _stored_into(memo, key, scope.of(ast.Assign))
             ):
                 return True
     return False
@@ -543,7 +538,7 @@ def _dicts_looked_up(test: ast.expr, key: ast.expr) -> Iterator[ast.expr]:
             yield node.func.value
 
 
-def _stored_into(container: ast.expr, key: ast.expr, nodes: list[ast.AST]) -> bool:
+def _stored_into(container: ast.expr, key: ast.expr, assignments: list[ast.AST]) -> bool:
     return any(
         isinstance(node, ast.Assign)
         and any(
@@ -552,7 +547,7 @@ def _stored_into(container: ast.expr, key: ast.expr, nodes: list[ast.AST]) -> bo
             and same_expression(target.slice, key)
             for target in node.targets
         )
-        for node in nodes
+        for node in assignments
     )
 
 
@@ -625,57 +620,58 @@ def _matching_read(write: CacheCall, reads: list[CacheCall]) -> CacheCall | None
     return None
 
 
-def _expired_later(write: CacheCall, nodes: list[ast.AST]) -> bool:
-    """``r.set(k, v)`` followed by ``r.expire(k, ttl)`` on the same client."""
+def _expired_later(write: CacheCall, calls: list[ast.Call]) -> bool:
+    """``r.set(k, v)`` followed by ``r.expire(k, ttl)`` on the same client (``calls``: the
+    function's)."""
     write_at = (write.call.lineno, write.call.col_offset)
-    return any((call.lineno, call.col_offset) > write_at for call in _expiry_calls(write, nodes))
+    return any((call.lineno, call.col_offset) > write_at for call in _expiry_calls(write, calls))
 
 
-def _renewed_on_hit(write: CacheCall, nodes: list[ast.AST]) -> bool:
+def _renewed_on_hit(write: CacheCall, calls: list[ast.Call]) -> bool:
     """``cache.touch(key, ttl)`` on the path that found the entry: a sliding expiry. An
     entry in use never expires, so there is no moment when a crowd misses it at once."""
     key = write.key
     return key is not None and any(
         call.args and same_expression(call.args[0], key) and not dbflow.follows(write.call, call)
-        for call in _expiry_calls(write, nodes)
+        for call in _expiry_calls(write, calls)
     )
 
 
-def _expiry_calls(write: CacheCall, nodes: list[ast.AST]) -> Iterator[ast.Call]:
+def _expiry_calls(write: CacheCall, calls: list[ast.Call]) -> Iterator[ast.Call]:
     """Calls that set an entry's expiry (``expire``, ``touch``) on the client ``write`` uses."""
-    for node in nodes:
+    for node in calls:
         if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
+            isinstance(node.func, ast.Attribute)
             and node.func.attr in EXPIRE_METHODS
             and same_expression(node.func.value, write.receiver)
         ):
             yield node
 
 
-def _looked_up(container: ast.expr, nodes: list[ast.AST], before: ast.AST) -> bool:
+def _looked_up(container: ast.expr, scope: Scope, before: ast.AST) -> bool:
+    """Whether the function looks ``container`` up before ``before``: ``key in container``,
+    ``container.get(...)``, ``container[...]``."""
     limit = (before.lineno, before.col_offset)  # type: ignore[attr-defined]
-    for node in nodes:
-        # A scope's nodes include some without a position (``with`` items, comprehensions).
-        if (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)) >= limit:
-            continue
+    for node in scope.of(ast.Compare):
         if (
-            isinstance(node, ast.Compare)
-            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
-            and any(same_expression(comparator, container) for comparator in node.comparators)
+            (node.lineno, node.col_offset) < limit  # type: ignore[attr-defined]
+            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)  # type: ignore[attr-defined]
+            and any(same_expression(comparator, container) for comparator in node.comparators)  # type: ignore[attr-defined]
         ):
             return True
+    for node in scope.of(ast.Call):
         if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and same_expression(node.func.value, container)
+            (node.lineno, node.col_offset) < limit  # type: ignore[attr-defined]
+            and isinstance(node.func, ast.Attribute)  # type: ignore[attr-defined]
+            and node.func.attr == "get"  # type: ignore[attr-defined]
+            and same_expression(node.func.value, container)  # type: ignore[attr-defined]
         ):
             return True
+    for node in scope.of(ast.Subscript):
         if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.ctx, ast.Load)
-            and same_expression(node.value, container)
+            (node.lineno, node.col_offset) < limit  # type: ignore[attr-defined]
+            and isinstance(node.ctx, ast.Load)  # type: ignore[attr-defined]
+            and same_expression(node.value, container)  # type: ignore[attr-defined]
         ):
             return True
     return False
