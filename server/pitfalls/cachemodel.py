@@ -131,8 +131,11 @@ def own_nodes_of(checker: Checker, function: ast.AST, *types: type[ast.AST]) -> 
                 index[node_type] = []
                 continue
             foreign = _nested_outer_nodes(checker, function, scope)
-            found = [node for node in scope.of(node_type) if id(node) not in foreign]
-            found.reverse()
+            if foreign:
+                found = [node for node in scope.of(node_type) if id(node) not in foreign]
+                found.reverse()
+            else:
+                found = scope.of(node_type)[::-1]
             index[node_type] = found
     if len(types) == 1:
         return index.get(types[0], [])
