@@ -670,14 +670,17 @@ def _spelled_otherwise(text: str, words: list[str]) -> bool:
 
 
 def _lines_spelling(source: SourceFile, words: Iterable[str]) -> list[int]:
-    """The 1-based lines where one of the words is written, sorted (a line once for each time)."""
+    """The 1-based lines where one of the words is written, sorted (a line once for each word)."""
     text = source.text
+    starts = source.line_starts
     lines: list[int] = []
     for word in words:
         start = text.find(word)
         while start != -1:
-            lines.append(source.position_at(start).line + 1)
-            start = text.find(word, start + len(word))
+            line = bisect_right(starts, start)  # 1-based: the number of lines that start at or before
+            lines.append(line)
+            # Once a line is known, the rest of it need not be searched.
+            start = text.find(word, starts[line]) if line < len(starts) else -1
     lines.sort()
     return lines
 
