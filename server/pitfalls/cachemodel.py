@@ -491,10 +491,10 @@ def _note_cache(
     for target in targets:
         if attributes_only and not isinstance(target, ast.Attribute):
             continue
-        kind = _container_kind(value, checker)
         key = _container_key(target, owner)
         if key is None:
             continue
+        kind = _container_kind(value, checker)
         if kind is not None:
             expiring = kind == "expiring"
             named = expiring or names_a_cache(target)
