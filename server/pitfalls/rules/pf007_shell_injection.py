@@ -117,17 +117,27 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         tracker: TaintTracker | None = None
+        attribute_type, name_type = ast.Attribute, ast.Name
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr not in _SINK_NAMES:
-                continue
-            sink = _shell_sink(node, checker, scope)
+            func_type = func.__class__
+            if func_type is attribute_type:
+                if func.attr not in _SINK_NAMES:  # type: ignore[attr-defined]
+                    continue
+                qualified = checker.qualified_name(func, scope)
+            elif func_type is name_type:
+                qualified = checker.resolve_name(func.id, scope)  # type: ignore[attr-defined]
+                if qualified not in _SINK_QUALIFIED_NAMES:
+                    continue
+            else:
+                continue  # ``handlers[kind](...)``: names no sink
+            sink = _shell_sink(func, qualified)
             argv_command = None
             if sink is None:
-                if isinstance(func, ast.Attribute) and func.attr not in _ARGV_SINK_NAMES:
+                if func_type is attribute_type and func.attr not in _ARGV_SINK_NAMES:  # type: ignore[attr-defined]
                     continue
-                argv_command = _sh_c_command(node, checker, scope)
+                argv_command = _sh_c_command(node, qualified, checker, scope)
                 if argv_command is None:
                     continue
             if tracker is None:
@@ -140,7 +150,7 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
                 if sink.needs_shell_flag:
                     flag = _shell_flag(node, tracker)
                     if flag is None:
-                        argv_command = _sh_c_command(node, checker, scope)
+                        argv_command = _sh_c_command(node, qualified, checker, scope)
                         if argv_command is None:
                             continue
                         command, sink = argv_command, None
@@ -197,14 +207,16 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
 _ARGV_SINK_NAMES = last_names(ARGV_SINKS)
 _SINK_NAMES = last_names(SHELL_SINKS) | frozenset(SHELL_METHOD_SINKS) | _ARGV_SINK_NAMES
 """The attributes a sink call can end with (see ``last_names``)."""
+_SINK_QUALIFIED_NAMES = frozenset(SHELL_SINKS) | ARGV_SINKS
+"""What a plain name must resolve to for its call to be a sink (method sinks need an attribute)."""
 
 
-def _shell_sink(call: ast.Call, checker: Checker, scope: Scope) -> ShellSink | None:
-    qualified = checker.qualified_name(call.func, scope)
+def _shell_sink(func: ast.expr, qualified: str | None) -> ShellSink | None:
+    """The sink that a call of ``func`` (whose qualified name is ``qualified``) is, if any."""
     if qualified is not None and qualified in SHELL_SINKS:
         return SHELL_SINKS[qualified]
-    if isinstance(call.func, ast.Attribute) and call.func.attr in SHELL_METHOD_SINKS:
-        return SHELL_METHOD_SINKS[call.func.attr]
+    if isinstance(func, ast.Attribute) and func.attr in SHELL_METHOD_SINKS:
+        return SHELL_METHOD_SINKS[func.attr]
     return None
 
 
@@ -273,9 +285,10 @@ def _subscript_sets_shell(name: ast.Name, tracker: TaintTracker) -> bool:
     return False
 
 
-def _sh_c_command(call: ast.Call, checker: Checker, scope: Scope) -> ast.expr | None:
-    """The command string of ``["sh", "-c", command]`` run through an exec-style call."""
-    if checker.qualified_name(call.func, scope) not in ARGV_SINKS:
+def _sh_c_command(call: ast.Call, qualified: str | None, checker: Checker, scope: Scope) -> ast.expr | None:
+    """The command string of ``["sh", "-c", command]`` run through an exec-style call
+    (``qualified`` is the called function's qualified name)."""
+    if qualified not in ARGV_SINKS:
         return None
     items: list[ast.expr] = []
     keyword = call_keyword(call, "args")
@@ -650,6 +663,8 @@ def _expression_text(node: ast.expr, checker: Checker) -> str:
     """The expression as written when its source positions are trustworthy (inside
     f-strings before Python 3.12 they may not be), otherwise as ``ast.unparse`` writes it."""
     text = checker.source.segment(node)
+    if node.__class__ is ast.Name and node.ctx.__class__ is ast.Load and text == node.id:  # type: ignore[attr-defined]
+        return text  # what reparsing it would confirm
     try:
         reparsed = ast.parse(text.strip(), mode="eval").body
     except SyntaxError:
