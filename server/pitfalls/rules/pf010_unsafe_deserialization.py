@@ -116,12 +116,19 @@ objects stops loading.""",
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         tracker: TaintTracker | None = None
+        attribute_type, name_type = ast.Attribute, ast.Name
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr not in _SINK_NAMES:
-                continue
-            qualified = checker.qualified_name(func, scope)
+            func_type = func.__class__
+            if func_type is attribute_type:
+                if func.attr not in _SINK_NAMES:  # type: ignore[attr-defined]
+                    continue
+                qualified = checker.qualified_name(func, scope)
+            elif func_type is name_type:
+                qualified = checker.resolve_name(func.id, scope)  # type: ignore[attr-defined]
+            else:
+                continue  # ``loaders[kind](...)``: names no sink
             if qualified is None:
                 continue
             sink = DESERIALIZATION_SINKS.get(qualified)
