@@ -92,9 +92,13 @@ is usually what was meant but is a different number than before.""",
     def visit(self, node: ast.AST, checker: Checker) -> None:
         assert isinstance(node, ast.Call)
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr not in _DECIMAL_NAMES:
+        func_type = func.__class__
+        if func_type is ast.Name:
+            name = checker.resolve_name(func.id)  # type: ignore[attr-defined]
+        elif func_type is ast.Attribute and func.attr in _DECIMAL_NAMES:  # type: ignore[attr-defined]
+            name = checker.qualified_name(func)
+        else:
             return
-        name = checker.qualified_name(func)
         if name in DECIMAL_CONSTRUCTORS:
             argument = call_argument(node, 0, "value")
             from_float = False

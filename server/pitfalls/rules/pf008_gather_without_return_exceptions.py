@@ -100,9 +100,14 @@ fact that it now runs only after every write has settled.""",
     def visit(self, node: ast.AST, checker: Checker) -> None:
         assert isinstance(node, ast.Call)
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr not in _GATHER_NAMES:
+        func_type = func.__class__
+        if func_type is ast.Name:
+            qualified = checker.resolve_name(func.id)  # type: ignore[attr-defined]
+        elif func_type is ast.Attribute and func.attr in _GATHER_NAMES:  # type: ignore[attr-defined]
+            qualified = checker.qualified_name(func)
+        else:
             return
-        if checker.qualified_name(func) not in GATHER_CALLS:
+        if qualified not in GATHER_CALLS:
             return
         option = call_keyword(node, "return_exceptions")
         if option is not None and not (
