@@ -30,6 +30,14 @@ from pitfalls.taint import Taint, TaintTracker, format_fields
 _SHELL_SYNTAX = frozenset("|&;<>()$`*?[]{}")
 _WORD_START_SYNTAX = frozenset("~#")
 _DOUBLE_QUOTE_ESCAPES = frozenset('"\\$`\n')
+_PLAIN_RUNS: dict[str | None, re.Pattern[str]] = {
+    None: re.compile("[^" + re.escape(" \t\n'\"\\" + "".join(sorted(_SHELL_SYNTAX))) + "]+"),
+    "'": re.compile("[^']+"),
+    '"': re.compile('[^"\\\\$`]+'),
+}
+"""By quoting (none, single, double): what ``_split_words`` can take as text without looking
+at each character (no blank, quote, backslash or shell syntax; inside quotes, no character
+that ends them or that they still interpret)."""
 _PRINTF_CONVERSION = re.compile(r"%[#0 +-]*\d*(?:\.\d+)?[sdifrxXoeEgGc]")
 
 
@@ -119,8 +127,8 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
         tracker: TaintTracker | None = None
         attribute_type, name_type = ast.Attribute, ast.Name
         for node in scope.of(ast.Call):
-            assert isinstance(node, ast.Call)
-            func = node.func
+            # Most calls are sent away here, so the type assertion comes after.
+            func = node.func  # type: ignore[attr-defined]
             func_type = func.__class__
             if func_type is attribute_type:
                 if func.attr not in _SINK_NAMES:  # type: ignore[attr-defined]
@@ -132,6 +140,7 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
                     continue
             else:
                 continue  # ``handlers[kind](...)``: names no sink
+            assert isinstance(node, ast.Call)
             sink = _shell_sink(func, qualified)
             argv_command = None
             if sink is None:
@@ -505,6 +514,14 @@ def _split_words(parts: list[_Part]) -> list[list[_Part]] | None:
             continue
         index = 0
         while index < len(part):
+            # A run of characters with no meaning in the current quoting goes in whole.
+            plain = _PLAIN_RUNS[quote].match(part, index)
+            if plain is not None and not (current is None and part[index] in _WORD_START_SYNTAX):
+                if current is None:
+                    current = []
+                add_text(plain.group())
+                index = plain.end()
+                continue
             char = part[index]
             if quote == "'":
                 if char == "'":
@@ -818,8 +835,10 @@ def _is_template(node: ast.expr) -> bool:
 
 def _shlex_quote_name(checker: Checker) -> tuple[str, Edit | None]:
     qualified = f"{SHLEX_MODULE}.{SHLEX_QUOTE}"
-    for local, name in checker.module_scope.imports.items():
-        if name == qualified:
-            return local, None
+    imports = checker.module_scope.imports
+    if qualified in imports.values():  # most files do not import it: no loop over their imports
+        for local, name in imports.items():
+            if name == qualified:
+                return local, None
     local, edit = module_import_edit(checker.source, checker.tree, checker.module_scope.imports, SHLEX_MODULE)
     return f"{local}.{SHLEX_QUOTE}", edit
