@@ -205,7 +205,7 @@ class TaintTracker:
         untrusted: yes for what is read from it, no for the path text itself."""
         self._memo: dict[int, Taint] = {}
         self._active: set[int] = set()
-        self._depth = 0
+        """The expressions being computed, innermost included: their number is the depth."""
         self._handler_kinds: dict[int, str | None] = {}
         self._other_trackers: dict[int, TaintTracker] = {}
 
@@ -216,17 +216,17 @@ class TaintTracker:
         found = self._memo.get(key)
         if found is not None:
             return found
-        if key in self._active or self._depth > _MAX_DEPTH:
+        active = self._active
+        if key in active or len(active) > _MAX_DEPTH:
             # A cycle (``x = x + y`` in a loop) or a very deep chain: the other
             # definitions decide.
             return CLEAN
-        self._active.add(key)
-        self._depth += 1
+        active.add(key)
         try:
-            result = self._compute(node)
+            method = _TAINT_METHODS.get(node.__class__)
+            result = method(self, node) if method is not None else Taint(Level.UNKNOWN, node)
         finally:
-            self._depth -= 1
-            self._active.discard(key)
+            active.discard(key)
         self._memo[key] = result
         return result
 
@@ -278,12 +278,6 @@ class TaintTracker:
         return parameter is not None and self._is_request_parameter(parameter)
 
     # Expressions --------------------------------------------------------------------
-
-    def _compute(self, node: ast.AST) -> Taint:
-        method = _TAINT_METHODS.get(type(node))
-        if method is not None:
-            return method(self, node)
-        return Taint(Level.UNKNOWN, node)
 
     def _taint_Constant(self, node: ast.Constant) -> Taint:
         return CLEAN
@@ -560,7 +554,9 @@ class TaintTracker:
     def _comprehension_binding(self, node: ast.Name) -> Taint | None:
         child: ast.AST = node
         for ancestor in self.checker.ancestors(node):
-            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            # No comprehension holds a statement: the climb ends at the first one (which
+            # definitions are), or at a lambda.
+            if isinstance(ancestor, (ast.stmt, ast.Lambda)):
                 return None
             if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
                 generators = ancestor.generators
@@ -829,8 +825,15 @@ class TaintTracker:
             return cached
         index = _ScopeIndex(len(scope.nodes))
         indexed_types = _INDEXED_TYPES
+        call_type, attribute_type = ast.Call, ast.Attribute
+        binding_methods = _BINDING_METHODS
         for node in scope.nodes:
-            if node.__class__ in indexed_types:
+            node_type = node.__class__
+            if node_type is call_type:
+                func = node.func  # type: ignore[attr-defined]
+                if func.__class__ is attribute_type and func.attr in binding_methods:
+                    self._index_call(node, index)  # type: ignore[arg-type]
+            elif node_type in indexed_types:
                 self._index_node(node, index)
         scope.state["taint.index"] = index
         return index
@@ -876,28 +879,6 @@ class TaintTracker:
                 add(node.target.id, []).append(
                     Binding("walrus", _end_point(node.value), statement, node.value)
                 )
-        elif node_type is ast.Call:
-            assert isinstance(node, ast.Call)
-            func = node.func
-            if (
-                isinstance(func, ast.Attribute)
-                and func.attr in tables.CONSUMING_METHODS
-                and isinstance(func.value, ast.Name)
-                and (node.args or node.keywords)
-            ):
-                value: ast.expr = ast.Tuple(
-                    elts=[*node.args, *(k.value for k in node.keywords)], ctx=ast.Load()
-                )
-                add(func.value.id, []).append(
-                    Binding("add", _end_point(node), _enclosing_statement(node), value)
-                )
-            if isinstance(func, ast.Attribute) and func.attr in tables.WRITING_METHODS:
-                written: ast.expr = ast.Tuple(elts=[func.value, *node.args], ctx=ast.Load())
-                for argument in node.args:
-                    if isinstance(argument, ast.Name):
-                        add(argument.id, []).append(
-                            Binding("written", _end_point(node), _enclosing_statement(node), written)
-                        )
         elif node_type in (ast.Import, ast.ImportFrom):
             assert isinstance(node, (ast.Import, ast.ImportFrom))
             for alias in node.names:
@@ -921,6 +902,26 @@ class TaintTracker:
             for name, allowed in _guarded_names(node.test, self, negated=False):
                 add(name, []).append(Binding("guard", _end_point(node), node, allowed))
 
+    def _index_call(self, node: ast.Call, index: _ScopeIndex) -> None:
+        """``parts.append(x)`` adds to ``parts``; ``upload.save(path)`` writes the file ``path`` names."""
+        add = index.bindings.setdefault
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in tables.CONSUMING_METHODS
+            and isinstance(func.value, ast.Name)
+            and (node.args or node.keywords)
+        ):
+            value: ast.expr = ast.Tuple(elts=[*node.args, *(k.value for k in node.keywords)], ctx=ast.Load())
+            add(func.value.id, []).append(Binding("add", _end_point(node), _enclosing_statement(node), value))
+        if isinstance(func, ast.Attribute) and func.attr in tables.WRITING_METHODS:
+            written: ast.expr = ast.Tuple(elts=[func.value, *node.args], ctx=ast.Load())
+            for argument in node.args:
+                if isinstance(argument, ast.Name):
+                    add(argument.id, []).append(
+                        Binding("written", _end_point(node), _enclosing_statement(node), written)
+                    )
+
     def _in_comprehension(self, node: ast.AST) -> bool:
         for ancestor in self.checker.ancestors(node):
             if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
@@ -943,7 +944,7 @@ _TAINT_METHODS: dict[type[ast.AST], Callable[[TaintTracker, Any], Taint]] = {
     for name, method in vars(TaintTracker).items()
     if name.startswith("_taint_")
 }
-"""``TaintTracker._taint_<NodeType>`` by node type: ``_compute`` dispatches on every node it meets."""
+"""``TaintTracker._taint_<NodeType>`` by node type: ``taint_of`` dispatches on every node it meets."""
 
 _INDEXED_TYPES = frozenset(
     (
@@ -954,7 +955,6 @@ _INDEXED_TYPES = frozenset(
         ast.AsyncFor,
         ast.withitem,
         ast.NamedExpr,
-        ast.Call,
         ast.Import,
         ast.ImportFrom,
         ast.FunctionDef,
@@ -967,7 +967,10 @@ _INDEXED_TYPES = frozenset(
         ast.Assert,
     )
 )
-"""The node types ``TaintTracker._index_node`` learns something from; it skips the others."""
+"""The node types ``TaintTracker._index_node`` learns something from; it skips the others
+(calls go to ``_index_call``)."""
+_BINDING_METHODS = tables.CONSUMING_METHODS | tables.WRITING_METHODS
+"""The methods whose calls ``_index_call`` learns from: the others bind nothing."""
 
 
 # Helpers ------------------------------------------------------------------------------
