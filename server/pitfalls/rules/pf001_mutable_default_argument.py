@@ -68,10 +68,10 @@ pass `None` on purpose). An annotation becomes `X | None`. Lambdas get no fix.""
     node_types: ClassVar = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
-        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        arguments = node.args
+        arguments = node.args  # type: ignore[attr-defined]
         if not arguments.defaults and not arguments.kw_defaults:
-            return
+            return  # most functions: checked before the type assertion, which costs more
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         positional = [*arguments.posonlyargs, *arguments.args]
         pairs: list[tuple[ast.arg, ast.expr]] = list(
             zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True)

@@ -90,8 +90,8 @@ is usually what was meant but is a different number than before.""",
     node_types: ClassVar = (ast.Call,)
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
-        assert isinstance(node, ast.Call)
-        func = node.func
+        # Most calls are sent away here, so the type assertion comes after.
+        func = node.func  # type: ignore[attr-defined]
         func_type = func.__class__
         if func_type is ast.Name:
             name = checker.resolve_name(func.id)  # type: ignore[attr-defined]
@@ -99,6 +99,7 @@ is usually what was meant but is a different number than before.""",
             name = checker.qualified_name(func)
         else:
             return
+        assert isinstance(node, ast.Call)
         if name in DECIMAL_CONSTRUCTORS:
             argument = call_argument(node, 0, "value")
             from_float = False

@@ -98,8 +98,8 @@ fact that it now runs only after every write has settled.""",
     node_types: ClassVar = (ast.Call,)
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
-        assert isinstance(node, ast.Call)
-        func = node.func
+        # Most calls are sent away here, so the type assertion comes after.
+        func = node.func  # type: ignore[attr-defined]
         func_type = func.__class__
         if func_type is ast.Name:
             qualified = checker.resolve_name(func.id)  # type: ignore[attr-defined]
@@ -109,6 +109,7 @@ fact that it now runs only after every write has settled.""",
             return
         if qualified not in GATHER_CALLS:
             return
+        assert isinstance(node, ast.Call)
         option = call_keyword(node, "return_exceptions")
         if option is not None and not (
             isinstance(option.value, ast.Constant) and option.value.value is False

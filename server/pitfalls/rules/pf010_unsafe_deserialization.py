@@ -118,8 +118,8 @@ objects stops loading.""",
         tracker: TaintTracker | None = None
         attribute_type, name_type = ast.Attribute, ast.Name
         for node in scope.of(ast.Call):
-            assert isinstance(node, ast.Call)
-            func = node.func
+            # Most calls are sent away here, so the type assertion comes after.
+            func = node.func  # type: ignore[attr-defined]
             func_type = func.__class__
             if func_type is attribute_type:
                 if func.attr not in _SINK_NAMES:  # type: ignore[attr-defined]
@@ -132,7 +132,10 @@ objects stops loading.""",
             if qualified is None:
                 continue
             sink = DESERIALIZATION_SINKS.get(qualified)
-            if sink is None or not _dangerous(node, sink, checker, scope):
+            if sink is None:
+                continue
+            assert isinstance(node, ast.Call)
+            if not _dangerous(node, sink, checker, scope):
                 continue
             data = call_argument(node, sink.position, sink.keyword)
             if data is None:
