@@ -93,10 +93,12 @@ is usually what was meant but is a different number than before.""",
         # Most calls are sent away here, so the type assertion comes after.
         func = node.func  # type: ignore[attr-defined]
         func_type = func.__class__
-        if func_type is ast.Name:
-            name = checker.resolve_name(func.id)  # type: ignore[attr-defined]
-        elif func_type is ast.Attribute and func.attr in _DECIMAL_NAMES:  # type: ignore[attr-defined]
+        if func_type is ast.Attribute:
+            if func.attr not in _DECIMAL_NAMES:  # type: ignore[attr-defined]
+                return
             name = checker.qualified_name(func)
+        elif func_type is ast.Name:
+            name = checker.resolve_name(func.id)  # type: ignore[attr-defined]
         else:
             return
         assert isinstance(node, ast.Call)

@@ -101,10 +101,12 @@ fact that it now runs only after every write has settled.""",
         # Most calls are sent away here, so the type assertion comes after.
         func = node.func  # type: ignore[attr-defined]
         func_type = func.__class__
-        if func_type is ast.Name:
-            qualified = checker.resolve_name(func.id)  # type: ignore[attr-defined]
-        elif func_type is ast.Attribute and func.attr in _GATHER_NAMES:  # type: ignore[attr-defined]
+        if func_type is ast.Attribute:
+            if func.attr not in _GATHER_NAMES:  # type: ignore[attr-defined]
+                return
             qualified = checker.qualified_name(func)
+        elif func_type is ast.Name:
+            qualified = checker.resolve_name(func.id)  # type: ignore[attr-defined]
         else:
             return
         if qualified not in GATHER_CALLS:
