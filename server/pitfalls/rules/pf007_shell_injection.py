@@ -422,10 +422,11 @@ def _printf_parts(template: str, right: ast.expr) -> list[_Part] | None:
     index = 0
     used = 0
     while index < len(template):
-        char = template[index]
-        if char != "%":
-            literal.append(char)
-            index += 1
+        if template[index] != "%":
+            following = template.find("%", index)
+            end = following if following != -1 else len(template)
+            literal.append(template[index:end])
+            index = end
             continue
         if template[index + 1 : index + 2] == "%":
             literal.append("%")
