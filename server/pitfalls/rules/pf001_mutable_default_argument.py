@@ -188,6 +188,7 @@ def _unsafe_uses(
     parents: dict[int, ast.AST] = {}
     names: list[ast.Name] = []
     name_type = ast.Name
+    known_fields = _FIELDS_BY_TYPE
     for root in body:
         for node in walk(root):
             node_type = node.__class__
@@ -195,7 +196,7 @@ def _unsafe_uses(
                 if not isinstance(node.ctx, ast.Del):  # type: ignore[attr-defined]
                     names.append(node)  # type: ignore[arg-type]  # stores too: `tags += [...]` changes a list in place
                 continue  # its only child is the context
-            fields = _node_fields(node_type)
+            fields = known_fields[node_type] if node_type in known_fields else _node_fields(node_type)
             if fields is None:
                 for child in ast.iter_child_nodes(node):
                     parents[id(child)] = node
