@@ -296,7 +296,8 @@ def _calls_of_iterable(
         found = []
         for value in assignments_in(checker, function, node.id, before=node):
             found.extend(_calls_of_iterable(checker, value, function, depth + 1))
-        for statement in walk(function):
+        nodes = _nodes_of(function, checker)
+        for statement in nodes:
             if not (isinstance(statement, ast.Call) and isinstance(statement.func, ast.Attribute)):
                 continue
             receiver = statement.func.value
@@ -308,7 +309,7 @@ def _calls_of_iterable(
                 found.extend(_calls_of_iterable(checker, statement.args[0], function, depth + 1))
             elif statement.func.attr == "__setitem__" and len(statement.args) > 1:
                 found.extend(_calls_of_expression(checker, statement.args[1], function, depth + 1))
-        for statement in walk(function):
+        for statement in nodes:
             if isinstance(statement, ast.Assign):
                 for target in statement.targets:
                     if (
@@ -319,6 +320,16 @@ def _calls_of_iterable(
                         found.extend(_calls_of_expression(checker, statement.value, function, depth + 1))
         return found
     return []
+
+
+def _nodes_of(function: ast.FunctionDef | ast.AsyncFunctionDef, checker: Checker) -> list[ast.AST]:
+    """``walk(function)``, walked once per analysis: each gathered name is looked for in it
+    twice, once to see whether a call can fail and once for the writes."""
+    facts = checker.facts_of(function)
+    nodes = facts.get("pf008.nodes")
+    if nodes is None:
+        nodes = facts["pf008.nodes"] = walk(function)
+    return nodes  # type: ignore[return-value]
 
 
 def _location(node: ast.AST) -> dict[str, int | None]:
