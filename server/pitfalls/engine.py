@@ -496,9 +496,9 @@ class Checker:
             for argument in _arguments_of(arguments):
                 if argument.arg == identifier:
                     return (argument.annotation, []) if argument.annotation is not None else None
-            if any(identifier in node.names for node in current.of(ast.Global)) or any(  # type: ignore[attr-defined]
+            if current.has_any(_DECLARATION_TYPES) and any(
                 identifier in node.names  # type: ignore[attr-defined]
-                for node in current.of(ast.Nonlocal)
+                for node in current.of(*_DECLARATION_TYPES)
             ):
                 pass
             elif _binds_otherwise(current, identifier):
@@ -633,6 +633,9 @@ class Checker:
                     loops.append(ancestor)
             grandchild, child = child, ancestor
         return loops
+
+
+_DECLARATION_TYPES = (ast.Global, ast.Nonlocal)
 
 
 def _bindings_in(
