@@ -14,6 +14,7 @@ import operator
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -447,6 +448,21 @@ class Checker:
         if attributes:
             return base + "." + ".".join(reversed(attributes))
         return base
+
+    def callee_name(
+        self, call: ast.Call, attribute_names: AbstractSet[str], scope: Scope | None = None
+    ) -> str | None:
+        """The qualified name of what ``call`` calls, for a rule that looks for a few callees:
+        ``serializer.loads(...)`` is resolved only when ``loads`` is among ``attribute_names``
+        (the last names of what the rule looks for), a plain name always, and any other
+        callee (``handlers[kind](...)``, ``make()()``) names nothing."""
+        func = call.func
+        func_type = func.__class__
+        if func_type is ast.Attribute:
+            return self.qualified_name(func, scope) if func.attr in attribute_names else None  # type: ignore[attr-defined]
+        if func_type is ast.Name:
+            return self.resolve_name(func.id, scope)  # type: ignore[attr-defined]
+        return None
 
     def resolve_name(self, name: str, scope: Scope | None = None) -> str | None:
         start = scope if scope is not None else self.scope

@@ -90,18 +90,8 @@ is usually what was meant but is a different number than before.""",
     node_types: ClassVar = (ast.Call,)
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
-        # Most calls are sent away here, so the type assertion comes after.
-        func = node.func  # type: ignore[attr-defined]
-        func_type = func.__class__
-        if func_type is ast.Attribute:
-            if func.attr not in _DECIMAL_NAMES:  # type: ignore[attr-defined]
-                return
-            name = checker.qualified_name(func)
-        elif func_type is ast.Name:
-            name = checker.resolve_name(func.id)  # type: ignore[attr-defined]
-        else:
-            return
         assert isinstance(node, ast.Call)
+        name = checker.callee_name(node, _DECIMAL_NAMES)
         if name in DECIMAL_CONSTRUCTORS:
             argument = call_argument(node, 0, "value")
             from_float = False

@@ -98,20 +98,9 @@ fact that it now runs only after every write has settled.""",
     node_types: ClassVar = (ast.Call,)
 
     def visit(self, node: ast.AST, checker: Checker) -> None:
-        # Most calls are sent away here, so the type assertion comes after.
-        func = node.func  # type: ignore[attr-defined]
-        func_type = func.__class__
-        if func_type is ast.Attribute:
-            if func.attr not in _GATHER_NAMES:  # type: ignore[attr-defined]
-                return
-            qualified = checker.qualified_name(func)
-        elif func_type is ast.Name:
-            qualified = checker.resolve_name(func.id)  # type: ignore[attr-defined]
-        else:
-            return
-        if qualified not in GATHER_CALLS:
-            return
         assert isinstance(node, ast.Call)
+        if checker.callee_name(node, _GATHER_NAMES) not in GATHER_CALLS:
+            return
         option = call_keyword(node, "return_exceptions")
         if option is not None and not (
             isinstance(option.value, ast.Constant) and option.value.value is False

@@ -116,19 +116,8 @@ objects stops loading.""",
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         tracker: TaintTracker | None = None
-        attribute_type, name_type = ast.Attribute, ast.Name
         for node in scope.of(ast.Call):
-            # Most calls are sent away here, so the type assertion comes after.
-            func = node.func  # type: ignore[attr-defined]
-            func_type = func.__class__
-            if func_type is attribute_type:
-                if func.attr not in _SINK_NAMES:  # type: ignore[attr-defined]
-                    continue
-                qualified = checker.qualified_name(func, scope)
-            elif func_type is name_type:
-                qualified = checker.resolve_name(func.id, scope)  # type: ignore[attr-defined]
-            else:
-                continue  # ``loaders[kind](...)``: names no sink
+            qualified = checker.callee_name(node, _SINK_NAMES, scope)  # type: ignore[arg-type]
             if qualified is None:
                 continue
             sink = DESERIALIZATION_SINKS.get(qualified)
