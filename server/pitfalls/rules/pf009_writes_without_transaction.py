@@ -103,6 +103,8 @@ behaves differently.""",
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         if scope.kind == "class" or dbflow.is_test_or_migration_file(checker):
             return
+        if not _may_write_twice(scope):
+            return  # classifying the calls is the costly part, and most scopes cannot write twice
         calls = dbflow.classified_calls(scope, checker)
         if not any(
             call.role == dbflow.WRITE or (call.role == dbflow.COMMIT and call.kind == db.SESSION)
@@ -351,6 +353,36 @@ def _sets_autocommit(node: ast.AST) -> bool:
 def _scope_sets_autocommit(scope: Scope) -> bool:
     # One type at a time: asked for two, ``Scope.of`` scans every node of the scope.
     return any(_sets_autocommit(node) for node_type in (ast.Assign, ast.Call) for node in scope.of(node_type))
+
+
+def _may_write_twice(scope: Scope) -> bool:
+    """Whether the scope calls ``commit`` (a session's commit makes its attribute changes
+    count as writes) or two methods that can write: without, it holds fewer than the two
+    writes every finding needs, whatever the calls turn out to be."""
+    candidates = 0
+    for node in scope.of(ast.Call):
+        func = node.func  # type: ignore[attr-defined]
+        if func.__class__ is not ast.Attribute:
+            continue  # a plain name is a write of no library (Django's ``commit()`` is no session's)
+        method = func.attr
+        if method in _SESSION_COMMIT_METHODS:
+            return True
+        if method in _WRITE_METHODS:
+            candidates += 1
+            if candidates == 2:
+                return True
+    return False
+
+
+_SESSION_COMMIT_METHODS = db.COMMIT_METHODS[db.SESSION]
+_WRITE_METHODS = (
+    db.DJANGO_QUERYSET_WRITES
+    | db.BULK_METHODS
+    | db.SESSION_WRITE_METHODS
+    | db.EXECUTE_METHODS
+    | db.DJANGO_INSTANCE_WRITES
+)
+"""Every method ``dbflow.classify_call`` can classify as a write."""
 
 
 def _only_called_in_transactions(scope: Scope, checker: Checker) -> bool:
