@@ -199,7 +199,7 @@ code around it.""",
                     scope,
                     functools.partial(_any_uses, built_from),
                     functools.partial(_any_uses, receivers),
-                    _transaction_per_item(node, checker, scope) if _locks_rows(query.call) else None,
+                    _transaction_per_item(node, checker, scope) if _locks_rows(query.call, checker) else None,
                 )
                 if loop is not None:
                     self._report_helper_call(node, query.call, loop, checker)
@@ -664,7 +664,9 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
         if not checker.enclosing_loops(call.node)
         and not _guarded_by_memo(call.node, function)
         and _exception_handler_of(call.node) is None
-        and not (_locks_rows(call) and dbflow.enclosing_transaction(call.node, checker, scope) is not None)
+        and not (
+            _locks_rows(call, checker) and dbflow.enclosing_transaction(call.node, checker, scope) is not None
+        )
     ]
     parameters = parameter_names(function)
     if parameters and parameters[0] in ("self", "cls"):
@@ -960,7 +962,7 @@ def _per_item_loop(call: dbflow.DbCall, checker: Checker, scope: Scope) -> ast.A
         scope,
         lambda dependent: _query_depends(call, dependent, checker, scope),
         lambda dependent: _receiver_depends(call, dependent),
-        _transaction_per_item(call.node, checker, scope) if _locks_rows(call) else None,
+        _transaction_per_item(call.node, checker, scope) if _locks_rows(call, checker) else None,
     )
 
 
@@ -1036,11 +1038,18 @@ def _exception_handler_of(node: ast.AST, stop_at: ast.AST | None = None) -> ast.
     return None
 
 
-def _locks_rows(call: dbflow.DbCall) -> bool:
+def _locks_rows(call: dbflow.DbCall, checker: Checker) -> bool:
     """``select_for_update()`` in a Django chain, SQLAlchemy's ``with_for_update()``,
     ``session.get(..., with_for_update=True)`` or ``SELECT ... FOR UPDATE``."""
     if call.sql is not None and _ROW_LOCK_SQL.search(call.sql.lower()):
         return True
+    node = call.node
+    source = checker.source
+    starts = source.line_starts
+    last = node.end_lineno or node.lineno
+    lines = source.text[starts[node.lineno - 1] : starts[last] if last < len(starts) else None]
+    if not any(word in lines for word in _ROW_LOCK_NAMES):
+        return False  # the attributes and keywords looked for below are spelled out in the call's lines
     for node in walk(call.node):
         if isinstance(node, ast.Attribute) and node.attr in db.ROW_LOCK_METHODS:
             return True
@@ -1054,6 +1063,7 @@ def _locks_rows(call: dbflow.DbCall) -> bool:
 
 
 _ROW_LOCK_SQL = re.compile(db.ROW_LOCK_SQL_PATTERN)
+_ROW_LOCK_NAMES = tuple(sorted(db.ROW_LOCK_METHODS | db.ROW_LOCK_KEYWORDS))
 
 
 def _transaction_per_item(node: ast.AST, checker: Checker, scope: Scope) -> ast.AST | None:
@@ -1342,9 +1352,11 @@ def _dependent_names(loop: ast.AST) -> set[str]:
     return _spread(names, _value_flows(region, through_bindings=True))
 
 
-def _value_flows(region: list[ast.AST], through_bindings: bool) -> list[tuple[set[str], ast.AST]]:
-    """The (names bound, value they are bound from) of the region's assignments, and with
-    ``through_bindings`` also of its loop targets, ``with ... as`` names and walruses."""
+def _value_flows(region: list[ast.AST], through_bindings: bool) -> list[tuple[set[str], set[str]]]:
+    """The (names bound, names used by the value they are bound from) of the region's
+    assignments, and with ``through_bindings`` also of its loop targets, ``with ... as``
+    names and walruses. The names a value uses are read once here: ``_spread`` asks about
+    each value again for every name it adds."""
     flows: list[tuple[set[str], ast.AST]] = []
     for statement in region:
         for node in walk(statement):
@@ -1360,17 +1372,17 @@ def _value_flows(region: list[ast.AST], through_bindings: bool) -> list[tuple[se
                 flows.append((set(_bound(node.optional_vars)), node.context_expr))
             elif isinstance(node, ast.NamedExpr):
                 flows.append(({node.target.id}, node.value))
-    return flows
+    return [(targets, _names_in(value)) for targets, value in flows]
 
 
-def _spread(names: set[str], flows: list[tuple[set[str], ast.AST]]) -> set[str]:
+def _spread(names: set[str], flows: list[tuple[set[str], set[str]]]) -> set[str]:
     """``names`` and every name bound, directly or in turn, from a value that uses them."""
     names = set(names)
     changed = True
     while changed:
         changed = False
-        for targets, value in flows:
-            if targets - names and _uses(value, names):
+        for targets, used in flows:
+            if targets - names and not used.isdisjoint(names):
                 names |= targets
                 changed = True
     return names
