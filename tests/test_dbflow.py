@@ -133,6 +133,35 @@ def f(order):
     ]
 
 
+def test_may_be_classified_holds_for_every_classified_call() -> None:
+    text = """
+import sqlite3
+from django.db import transaction
+from django.db.transaction import commit
+
+def f(order, rows, conn: sqlite3.Connection):
+    Order.objects.filter(pk=1).update(x=1)
+    order.save()
+    conn.execute("UPDATE t SET x = 1")
+    transaction.commit()
+    commit()
+    channel.basic_ack(delivery_tag=1)
+    rows.append(1)
+    print(len(rows))
+    (lambda: None)()
+"""
+    checker, scopes = _walk(text)
+    scope = scopes["f"]
+    classified = {id(call.node) for call in dbflow.classified_calls(scope, checker)}
+    maybe = {id(node) for node in scope.of(ast.Call) if dbflow.may_be_classified(node, checker, scope)}  # type: ignore[arg-type]
+    assert classified and classified <= maybe
+    # the calls no database method names are dropped without classifying them
+    unclassifiable = {"rows.append", "print", "len", "(lambda: None)"}
+    assert not any(
+        ast.unparse(node.func) in unclassifiable for node in scope.of(ast.Call) if id(node) in maybe
+    )  # type: ignore[attr-defined]
+
+
 def test_transaction_blocks() -> None:
     text = """
 import pymysql

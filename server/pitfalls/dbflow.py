@@ -752,6 +752,18 @@ def _is_write_construct(expr: ast.AST, checker: Checker, scope: Scope) -> bool:
     return False
 
 
+def may_be_classified(call: ast.Call, checker: Checker, scope: Scope) -> bool:
+    """Whether ``classified_calls`` may classify the call: a cheap test that holds for
+    every call it classifies (the same as its first, before ``classify_call``)."""
+    func = call.func
+    func_type = func.__class__
+    if func_type is ast.Attribute:
+        return func.attr in _CLASSIFIABLE_METHODS  # type: ignore[attr-defined]
+    if func_type is ast.Name:
+        return checker.resolve_name(func.id, scope) in db.DJANGO_COMMIT  # type: ignore[attr-defined]
+    return False
+
+
 def classified_calls(scope: Scope, checker: Checker) -> list[DbCall]:
     """Every database or queue call of a scope, in source order (cached per scope)."""
     cached = scope.state.get("dbflow.calls")

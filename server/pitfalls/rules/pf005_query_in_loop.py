@@ -139,15 +139,17 @@ code around it.""",
             return  # every finding is about a loop of this scope
         if dbflow.is_migration(checker, scope) or dbflow.is_test_code(checker, scope):
             return
-        queries = _repeatable_queries(scope, checker)
-        query_ids = {id(call.node) for call in queries}
-        for call in queries:
-            loop = _per_item_loop(call, checker, scope)
-            if loop is not None and not _id_or_instance(call.node, loop, query_ids):
-                self._report_query(call, loop, checker)
-        self._check_helper_calls(
-            scope, checker, {id(call.node) for call in dbflow.classified_calls(scope, checker)}
-        )
+        if _classifiable_call_in_loop(scope, checker):
+            queries = _repeatable_queries(scope, checker)
+            query_ids = {id(call.node) for call in queries}
+            for call in queries:
+                loop = _per_item_loop(call, checker, scope)
+                if loop is not None and not _id_or_instance(call.node, loop, query_ids):
+                    self._report_query(call, loop, checker)
+            classified = {id(call.node) for call in dbflow.classified_calls(scope, checker)}
+        else:
+            classified = set()  # only calls in loops are looked up in it, and none of them is classified
+        self._check_helper_calls(scope, checker, classified)
         self._check_lazy_relations(scope, checker)
         self._check_related_managers(scope, checker)
         if dbflow.is_django_file(checker):
@@ -573,6 +575,16 @@ def _prefetched_by_loop(loop: ast.AST, checker: Checker, scope: Scope) -> tuple[
 
 _LOOP_TYPES = (*LOOP_TYPES, *COMPREHENSION_TYPES)
 """What ``Checker.enclosing_loops`` counts as a loop; the lazy relations are read in loops too."""
+
+
+def _classifiable_call_in_loop(scope: Scope, checker: Checker) -> bool:
+    """Whether a loop of the scope runs a call ``dbflow.classified_calls`` may classify.
+    Without one, no query of the scope repeats per item, and the scope's calls need no
+    classifying, the costly part, for its own loops (a helper's are looked at on their own)."""
+    for node in scope.of(ast.Call):
+        if dbflow.may_be_classified(node, checker, scope) and checker.enclosing_loops(node):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def _repeatable_queries(scope: Scope, checker: Checker) -> list[dbflow.DbCall]:
