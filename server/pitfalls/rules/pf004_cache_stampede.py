@@ -6,7 +6,15 @@ import ast
 from collections.abc import Iterator
 
 from pitfalls import dbflow
-from pitfalls.astutil import call_arguments, called_name, last_names, short_text, walk
+from pitfalls.astutil import (
+    any_children,
+    call_arguments,
+    called_name,
+    child_fields,
+    last_names,
+    short_text,
+    walk,
+)
 from pitfalls.cachemodel import (
     CacheCall,
     assignments_in,
@@ -489,7 +497,7 @@ def _per_client_key(key: ast.expr | None, function: ast.AST, checker: Checker, d
             continue
         elif isinstance(node, ast.Attribute) and _names_one_client(node.attr):
             return True
-        pending.extend(ast.iter_child_nodes(node))
+        _extend_with_children(pending, node)
     return False
 
 
@@ -561,7 +569,7 @@ def _function_guarded(
     """A lock taken, an add/nx lock, or a single-flight or early-refresh helper anywhere in the
     function (``calls``: its calls, in walk order)."""
     for decorator in function.decorator_list:
-        text = ast.unparse(decorator).lower()
+        text = (_dotted_name(decorator) or ast.unparse(decorator)).lower()
         if any(word in text for word in SINGLE_FLIGHT_WORDS) or any(word in text for word in LOCK_NAME_WORDS):
             return True
     for node in calls:
@@ -575,6 +583,20 @@ def _function_guarded(
         if name in ADD_LOCK_METHODS and cache_call(node, checker) is not None:
             return True
     return False
+
+
+def _dotted_name(node: ast.expr) -> str | None:
+    """``app.cache.memoize`` for a chain of attributes on a name (what ``ast.unparse`` gives,
+    without its visitor), else None."""
+    parts: list[str] = []
+    while node.__class__ is ast.Attribute:
+        parts.append(node.attr)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+    if node.__class__ is not ast.Name:
+        return None
+    parts.append(node.id)  # type: ignore[attr-defined]
+    parts.reverse()
+    return ".".join(parts)
 
 
 def _truthy(node: ast.expr) -> bool:
@@ -701,10 +723,12 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
     """
     if depth > _MAX_DEPTH:
         return None
-    pending: list[ast.AST] = [node]
+    pending: list[ast.AST] = [node]  # breadth-first, as ``ast.walk``, pruned as it goes
+    index = 0
     constructor: str | None = None
-    while pending:
-        inner = pending.pop(0)
+    while index < len(pending):
+        inner = pending[index]
+        index += 1
         if isinstance(inner, ast.Lambda):
             continue
         if isinstance(inner, ast.Await):
@@ -724,8 +748,25 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
                 found = _expensive(value, function, checker, depth + 1)
                 if found is not None:
                     return found
-        pending.extend(ast.iter_child_nodes(inner))
+        _extend_with_children(pending, inner)
     return constructor
+
+
+def _extend_with_children(nodes: list[ast.AST], node: ast.AST) -> None:
+    """Appends the node's children in ``ast.iter_child_nodes`` order, without the contexts and
+    operators: only the fields that can hold nodes are read."""
+    fields = child_fields(node.__class__)
+    if fields is None:
+        nodes.extend(any_children(node))
+        return
+    for name in fields:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            nodes.extend(child for child in value if child is not None)
+        else:
+            nodes.append(value)
 
 
 def _cheap_helper(call: ast.Call, function: ast.AST, checker: Checker, depth: int) -> bool:
