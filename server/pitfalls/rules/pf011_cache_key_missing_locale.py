@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from pitfalls.astutil import call_keyword, called_name, keyword_insertion_edit, walk
 from pitfalls.cachemodel import (
+    CacheCall,
     Function,
     assignments_in,
     cache_call,
@@ -149,8 +151,17 @@ known, get no fix.""",
             if isinstance(node, ast.Assign)
             and any(isinstance(target, ast.Subscript) for target in node.targets)
         ]
+        known: dict[int, CacheCall | None] = {}
+
+        def cache_call_of(call: ast.Call) -> CacheCall | None:
+            # A write's key is compared with every keyed call's: each is classified once.
+            key = id(call)
+            if key not in known:
+                known[key] = cache_call(call, checker)
+            return known[key]
+
         for node in candidates:
-            store = _store(node, function, calls, checker)
+            store = _store(node, function, calls, cache_call_of, checker)
             if store is None:
                 continue
             key, value, keys = store
@@ -239,11 +250,16 @@ known, get no fix.""",
 
 
 def _store(
-    node: ast.AST, function: Function, calls: list[ast.Call], checker: Checker
+    node: ast.AST,
+    function: Function,
+    calls: list[ast.Call],
+    cache_call_of: Callable[[ast.Call], CacheCall | None],
+    checker: Checker,
 ) -> tuple[ast.expr, ast.expr, list[ast.expr]] | None:
-    """(key, value, every key expression of the same entry in the function) of a cache write."""
+    """(key, value, every key expression of the same entry in the function) of a cache write;
+    ``cache_call_of`` is ``cache_call`` for this function's calls."""
     if isinstance(node, ast.Call):
-        found = cache_call(node, checker)
+        found = cache_call_of(node)
         if found is None or found.method not in _WRITE_METHODS or found.key is None or found.value is None:
             return None
         value = found.value
@@ -254,7 +270,7 @@ def _store(
         keys = [found.key]
         for other in calls:
             if other is not node:
-                sibling = cache_call(other, checker)
+                sibling = cache_call_of(other)
                 if (
                     sibling is not None
                     and sibling.key is not None
@@ -344,18 +360,22 @@ def _locale_reason(node: ast.AST, function: Function | None, checker: Checker, d
     if depth > _MAX_DEPTH:
         return None
     for inner in walk(node):
-        if isinstance(inner, ast.Call):
-            reason = _call_reason(inner, function, checker, depth)
+        kind = inner.__class__
+        if kind is ast.Call:
+            reason = _call_reason(inner, function, checker, depth)  # type: ignore[arg-type]
             if reason is not None:
                 return reason
-        elif isinstance(inner, ast.Attribute) and inner.attr in LOCALE_ATTRIBUTES:
-            if (last_identifier(inner.value) or "").lower() in SETTINGS_RECEIVERS:
+        elif kind is ast.Attribute:
+            if inner.attr not in LOCALE_ATTRIBUTES:  # type: ignore[attr-defined]
+                continue
+            if (last_identifier(inner.value) or "").lower() in SETTINGS_RECEIVERS:  # type: ignore[attr-defined]
                 continue
             return f"derived from `{ast.unparse(inner)}`"
-        elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-            if inner.value.lower() in LOCALE_HEADER_STRINGS:
+        elif kind is ast.Constant:
+            if inner.value.__class__ is str and inner.value.lower() in LOCALE_HEADER_STRINGS:  # type: ignore[attr-defined]
                 return "derived from the Accept-Language header"
-        elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load) and function is not None:
+        elif kind is ast.Name and inner.ctx.__class__ is ast.Load and function is not None:  # type: ignore[attr-defined]
+            assert isinstance(inner, ast.Name)
             values = assignments_in(checker, function, inner.id, before=inner)
             if not values and _reads_entries(inner, node) and inner.id not in parameter_names(function):
                 values = [
@@ -482,17 +502,32 @@ def _is_render(call: ast.Call, checker: Checker) -> bool:
 
 def _language_expression(checker: Checker) -> tuple[str, list[Edit]] | None:
     """The current-language expression for this file's framework, with the import it needs."""
+    part = _language_key_part(checker)
+    if part is None:
+        return None
+    module, name, expression = part
+    bound = checker.resolve_name(name, checker.module_scope)
+    if bound == f"{module}.{name}":
+        return expression, []
+    if bound is not None or name in checker.module_defined:
+        return None
+    return expression, [import_edit(checker.source, checker.tree, f"from {module} import {name}")]
+
+
+def _language_key_part(checker: Checker) -> tuple[str, str, str] | None:
+    """(module, name, expression) of the first framework in ``LANGUAGE_KEY_PARTS`` the file
+    imports: the imports are the file's, so this is worked out once per analysis."""
+    state = checker.module_scope.state
+    if "pf011_language_part" in state:
+        return state["pf011_language_part"]  # type: ignore[return-value]
     imported = imported_modules(checker)
+    found: tuple[str, str, str] | None = None
     for framework, module, name, expression in LANGUAGE_KEY_PARTS:
-        if not any(item == framework or item.startswith(framework + ".") for item in imported):
-            continue
-        bound = checker.resolve_name(name, checker.module_scope)
-        if bound == f"{module}.{name}":
-            return expression, []
-        if bound is not None or name in checker.module_defined:
-            return None
-        return expression, [import_edit(checker.source, checker.tree, f"from {module} import {name}")]
-    return None
+        if any(item == framework or item.startswith(framework + ".") for item in imported):
+            found = (module, name, expression)
+            break
+    state["pf011_language_part"] = found
+    return found
 
 
 def _with_language(key: ast.expr, language: str, checker: Checker) -> str | None:
