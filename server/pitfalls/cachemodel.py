@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pitfalls.astutil import called_name, walk
+from pitfalls.astutil import any_children, called_name, child_fields, walk
 from pitfalls.engine import IMPORTED_MODULES, Checker, FileFact, Scope
 from pitfalls.knowledge.caches import (
     CACHE_CLIENT_CONSTRUCTORS,
@@ -93,17 +93,35 @@ def function_of(node: ast.AST, checker: Checker) -> Function | None:
     return checker.enclosing_function(node)
 
 
-def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a function body, not descending into nested functions, lambdas or classes."""
-    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-    pending: list[ast.AST] = [node for node in getattr(function, "body", []) if not isinstance(node, nested)]
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_NESTED_SCOPE_TYPES = frozenset(_NESTED_SCOPES)
+
+
+def own_nodes(function: ast.AST) -> list[ast.AST]:
+    """The nodes of a function body, not descending into nested functions, lambdas or classes,
+    without the expression contexts and operators (``Load``, ``Add``...), which the engine's
+    scopes leave out too. Depth first, the last child first."""
+    nested = _NESTED_SCOPE_TYPES
+    nodes: list[ast.AST] = []
+    pending: list[ast.AST] = [node for node in getattr(function, "body", []) if node.__class__ not in nested]
     while pending:
         node = pending.pop()
-        yield node
-        pending.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
-
-
-_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+        nodes.append(node)
+        fields = child_fields(node.__class__)
+        if fields is None:
+            pending.extend(child for child in any_children(node) if child.__class__ not in nested)
+            continue
+        for name in fields:  # only the fields that can hold nodes: no ``ast.iter_child_nodes`` generators
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if value.__class__ is list:
+                pending.extend(
+                    child for child in value if child is not None and child.__class__ not in nested
+                )
+            elif value.__class__ not in nested:
+                pending.append(value)
+    return nodes
 
 
 def own_nodes_of(checker: Checker, function: ast.AST, *types: type[ast.AST]) -> list[ast.AST]:
@@ -115,6 +133,10 @@ def own_nodes_of(checker: Checker, function: ast.AST, *types: type[ast.AST]) -> 
     type, from the engine's scope once the function's walk is complete."""
     facts = checker.facts_of(function)
     index: dict[type[ast.AST], list[ast.AST]] | None = facts.get("own_index")  # type: ignore[assignment]
+    if index is not None and len(types) == 1:
+        known = index.get(types[0])
+        if known is not None:  # asked before: most calls
+            return known
     scope = checker.finished_scope(function)
     if index is None:
         index = {}

@@ -991,12 +991,14 @@ def _double_checked_lock_fix(
         isinstance(refill, ast.If)
         and not refill.orelse
         and any(isinstance(node, ast.Name) and node.id == name for node in walk(refill.test))
-        and any(node is write.call for node in walk(refill))
     ):
+        return None
+    refill_nodes = walk(refill)
+    if not any(node is write.call for node in refill_nodes):
         return None
     if any(
         isinstance(node, ast.Constant) and isinstance(node.value, str) and node.lineno != node.end_lineno
-        for node in walk(refill)
+        for node in refill_nodes
     ):
         return None  # re-indenting would change a multi-line string
     top = function
