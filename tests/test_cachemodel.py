@@ -15,6 +15,8 @@ from pitfalls.cachemodel import (
     identifier_words,
     is_empty_container,
     mutable_value,
+    own_nodes,
+    own_nodes_of,
     write_expiry,
 )
 from pitfalls.engine import Checker, Walker
@@ -158,3 +160,49 @@ def test_guessing_collections_from_names() -> None:
 def test_is_empty_container(expression: str, empty: bool) -> None:
     checker = _checker(f"from collections import defaultdict\nvalue = {expression}\n")
     assert is_empty_container(checker.tree.body[1].value, checker) is empty
+
+
+_NESTED = """
+def outer(items, key=lambda item: item):
+    total = [x + 1 for x in items]
+    @decorate(total)
+    def inner():
+        return hidden
+    class Local:
+        also_hidden = 1
+    return {"total": total, "sum": sum(total)}
+"""
+
+
+def _iter_child_own_nodes(function: ast.AST) -> list[ast.AST]:
+    """What ``own_nodes`` gave when it walked with ``ast.iter_child_nodes``, contexts and
+    operators left out."""
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    leaves = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    found: list[ast.AST] = []
+    pending = [node for node in function.body if not isinstance(node, nested)]  # type: ignore[attr-defined]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, leaves):
+            found.append(node)
+        pending.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
+    return found
+
+
+def test_own_nodes_skip_nested_definitions_and_keep_the_walk_order() -> None:
+    function = ast.parse(_NESTED).body[0]
+    nodes = own_nodes(function)
+    assert nodes == _iter_child_own_nodes(function)
+    names = {node.id for node in nodes if isinstance(node, ast.Name)}
+    assert "hidden" not in names and "also_hidden" not in names
+    assert not any(isinstance(node, (ast.Load, ast.Store, ast.Add)) for node in nodes)
+
+
+def test_own_nodes_of_answers_a_repeated_ask_alike() -> None:
+    checker = _checker(_NESTED)
+    function = checker.tree.body[0]
+    returns = own_nodes_of(checker, function, ast.Return)
+    assert [node.lineno for node in returns] == [9]  # type: ignore[attr-defined]
+    assert own_nodes_of(checker, function, ast.Return) is returns
+    calls = own_nodes_of(checker, function, ast.Call)
+    assert sorted(called.func.id for called in calls) == ["sum"]  # type: ignore[attr-defined]  # not the nested decorator
