@@ -185,6 +185,27 @@ def walk(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+def children(node: ast.AST) -> list[ast.AST]:
+    """The node's children in ``ast.iter_child_nodes`` order, without the expression contexts
+    and operators: only the fields that can hold nodes are read, several times faster than
+    ``ast.iter_child_nodes``."""
+    fields = _CHILD_FIELDS.get(node.__class__, _UNKNOWN)
+    if fields is _UNKNOWN:
+        fields = child_fields(node.__class__)
+    if fields is None:
+        return list(any_children(node))
+    found: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            found.extend([child for child in value if child is not None])
+        else:
+            found.append(value)
+    return found
+
+
 def child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
     """The fields of a node type that can hold nodes (not plain values, contexts or
     operators), in declaration order, from the ASDL signature CPython puts in each node

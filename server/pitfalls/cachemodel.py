@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pitfalls.astutil import any_children, called_name, child_fields, walk
+from pitfalls.astutil import called_name, children, walk
 from pitfalls.engine import IMPORTED_MODULES, Checker, FileFact, Scope
 from pitfalls.knowledge.caches import (
     CACHE_CLIENT_CONSTRUCTORS,
@@ -107,20 +107,7 @@ def own_nodes(function: ast.AST) -> list[ast.AST]:
     while pending:
         node = pending.pop()
         nodes.append(node)
-        fields = child_fields(node.__class__)
-        if fields is None:
-            pending.extend(child for child in any_children(node) if child.__class__ not in nested)
-            continue
-        for name in fields:  # only the fields that can hold nodes: no ``ast.iter_child_nodes`` generators
-            value = getattr(node, name, None)
-            if value is None:
-                continue
-            if value.__class__ is list:
-                pending.extend(
-                    child for child in value if child is not None and child.__class__ not in nested
-                )
-            elif value.__class__ not in nested:
-                pending.append(value)
+        pending.extend([child for child in children(node) if child.__class__ not in nested])
     return nodes
 
 

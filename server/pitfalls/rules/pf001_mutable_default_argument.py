@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
-from pitfalls.astutil import insert_statements_at_body_start, short_text, walk
+from pitfalls.astutil import children, insert_statements_at_body_start, short_text, walk
 from pitfalls.cachemodel import parameter_names
-from pitfalls.engine import Checker, child_fields
+from pitfalls.engine import Checker
 from pitfalls.knowledge.types import COPYING_METHODS, MUTABLE_CONSTRUCTORS, READ_ONLY_METHODS, READING_CALLS
 from pitfalls.model import Applicability, Edit, Fix, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -188,7 +188,6 @@ def _unsafe_uses(
     parents: dict[int, ast.AST] = {}
     names: list[ast.Name] = []
     name_type = ast.Name
-    known_fields = _FIELDS_BY_TYPE
     for root in body:
         for node in walk(root):
             node_type = node.__class__
@@ -196,21 +195,8 @@ def _unsafe_uses(
                 if not isinstance(node.ctx, ast.Del):  # type: ignore[attr-defined]
                     names.append(node)  # type: ignore[arg-type]  # stores too: `tags += [...]` changes a list in place
                 continue  # its only child is the context
-            fields = known_fields[node_type] if node_type in known_fields else _node_fields(node_type)
-            if fields is None:
-                for child in ast.iter_child_nodes(node):
-                    parents[id(child)] = node
-                continue
-            for field in fields:
-                value = getattr(node, field, None)
-                if value is None:
-                    continue
-                if value.__class__ is list:
-                    for child in value:
-                        if child is not None:
-                            parents[id(child)] = node
-                else:
-                    parents[id(value)] = node
+            for child in children(node):
+                parents[id(child)] = node
     # The names that hold each parameter's object: the parameter, and what `alias = items`
     # binds it to, whose uses are the parameter's own.
     holders = {name: {name} for name in parameter_names(function)}
@@ -236,17 +222,6 @@ def _unsafe_uses(
             for parameter in held:
                 found[parameter] = use
     return found
-
-
-_FIELDS_BY_TYPE: dict[type[ast.AST], tuple[str, ...] | None] = {}
-
-
-def _node_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
-    """``child_fields`` of a node type, remembered by type (for definitions the engine
-    does not keep it)."""
-    if node_type not in _FIELDS_BY_TYPE:
-        _FIELDS_BY_TYPE[node_type] = child_fields(node_type)
-    return _FIELDS_BY_TYPE[node_type]
 
 
 def _classify(name: ast.Name, parents: dict[int, ast.AST], checker: Checker) -> tuple[str, ast.AST] | None:

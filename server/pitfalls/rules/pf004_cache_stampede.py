@@ -8,10 +8,9 @@ from collections.abc import Iterator
 
 from pitfalls import dbflow
 from pitfalls.astutil import (
-    any_children,
     call_arguments,
     called_name,
-    child_fields,
+    children,
     last_names,
     short_text,
     walk,
@@ -498,7 +497,7 @@ def _per_client_key(key: ast.expr | None, function: ast.AST, checker: Checker, d
             continue
         elif isinstance(node, ast.Attribute) and _names_one_client(node.attr):
             return True
-        _extend_with_children(pending, node)
+        pending.extend(children(node))
     return False
 
 
@@ -755,25 +754,8 @@ def _expensive(node: ast.expr, function: ast.AST, checker: Checker, depth: int) 
                 found = _expensive(value, function, checker, depth + 1)
                 if found is not None:
                     return found
-        _extend_with_children(pending, inner)
+        pending.extend(children(inner))
     return constructor
-
-
-def _extend_with_children(nodes: list[ast.AST], node: ast.AST) -> None:
-    """Appends the node's children in ``ast.iter_child_nodes`` order, without the contexts and
-    operators: only the fields that can hold nodes are read."""
-    fields = child_fields(node.__class__)
-    if fields is None:
-        nodes.extend(any_children(node))
-        return
-    for name in fields:
-        value = getattr(node, name, None)
-        if value is None:
-            continue
-        if value.__class__ is list:
-            nodes.extend(child for child in value if child is not None)
-        else:
-            nodes.append(value)
 
 
 def _cheap_helper(call: ast.Call, function: ast.AST, checker: Checker, depth: int) -> bool:

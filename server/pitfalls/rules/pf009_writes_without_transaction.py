@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 
 from pitfalls import dbflow
-from pitfalls.astutil import call_arguments, called_name, short_text, statement_first_line, walk
-from pitfalls.engine import FUNCTION_TYPES, Checker, FileFact, Scope, child_fields, parent_of
+from pitfalls.astutil import call_arguments, called_name, children, short_text, statement_first_line, walk
+from pitfalls.engine import FUNCTION_TYPES, Checker, FileFact, Scope, parent_of
 from pitfalls.knowledge import db
 from pitfalls.model import Applicability, Edit, Fix, Position, Range, Severity
 from pitfalls.rules.base import Rule, RuleDoc, Video
@@ -439,32 +439,9 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
                 name = called_name(node.func)
                 if name is not None:
                     counts[(name, caller, inside)] = counts.get((name, caller, inside), 0) + 1
-            pending.extend([(child, caller, inside) for child in _child_nodes(node)])
+            pending.extend([(child, caller, inside) for child in children(node)])
     calls = frozenset((name, caller, inside, count) for (name, caller, inside), count in counts.items())
     return _CallsPart(block_text, calls, tuple(sorted(defines)))
-
-
-def _child_nodes(node: ast.AST) -> list[ast.AST]:
-    """``ast.iter_child_nodes`` without the contexts and operators (no call, definition or
-    block among them), read from the fields that can hold nodes: several times faster."""
-    node_type = node.__class__
-    fields = _NODE_FIELDS.get(node_type, _UNKNOWN_FIELDS)
-    if fields is _UNKNOWN_FIELDS:
-        fields = _NODE_FIELDS[node_type] = child_fields(node_type)
-    if fields is None:
-        return list(ast.iter_child_nodes(node))
-    children: list[ast.AST] = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if value.__class__ is list:
-            children.extend([child for child in value if child is not None])
-        elif value is not None:
-            children.append(value)
-    return children
-
-
-_NODE_FIELDS: dict[type[ast.AST], tuple[str, ...] | None] = {}
-_UNKNOWN_FIELDS = ("",)
 
 
 def _lines_text(first: ast.stmt, last: ast.stmt, source: SourceFile) -> str:
