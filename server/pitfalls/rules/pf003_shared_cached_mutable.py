@@ -109,13 +109,11 @@ gets no fix: pick `MappingProxyType` or a copy by hand.""",
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
+        if scope.kind != "function" or scope.node.__class__ is ast.Lambda:
             return
         function = scope.node
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-        returns = [
-            node for node in scope.of(ast.Return) if isinstance(node, ast.Return) and node.value is not None
-        ]
+        returns = [node for node in scope.of(ast.Return) if node.value is not None]  # type: ignore[attr-defined]
         if not returns:
             return
         memoizer = _in_process_memoizer(function, checker)
@@ -194,6 +192,8 @@ gets no fix: pick `MappingProxyType` or a copy by hand.""",
 
 
 def _in_process_memoizer(function: ast.FunctionDef | ast.AsyncFunctionDef, checker: Checker) -> str | None:
+    if not function.decorator_list:
+        return None  # most functions
     if _takes_only_self(function):
         return None  # ``@lru_cache`` keyed by the instance alone: its own value, as ``cached_property``
     for decorator in function.decorator_list:

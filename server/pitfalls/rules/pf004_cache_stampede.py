@@ -158,7 +158,7 @@ wait for one refill instead of repeating it; other processes are not coordinated
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
+        if scope.kind != "function" or scope.node.__class__ is ast.Lambda:
             return
         function = scope.node
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -166,7 +166,9 @@ wait for one refill instead of repeating it; other processes are not coordinated
         # What each check needs before it can report: most functions have none of it, and
         # looking for a guard first costs more than all four looks.
         calls = scope.of(ast.Call)
-        memoized = any(_expiring_memoizer(decorator, checker) for decorator in function.decorator_list)
+        memoized = bool(function.decorator_list) and any(
+            _expiring_memoizer(decorator, checker) for decorator in function.decorator_list
+        )
         # Only a store into an expiring container of the file can be reported.
         caches = known_file_caches(checker)
         subscript_stores = (caches is None or caches.any_expiring) and any(
@@ -180,8 +182,9 @@ wait for one refill instead of repeating it; other processes are not coordinated
                 refilled = refilled or func.attr in _REFILL_METHODS
                 # what _is_clock_call says at once of other method calls, without the call
                 timed = timed or (func.attr in _CLOCK_ATTRIBUTES and _is_clock_call(call, checker))  # type: ignore[arg-type]
-            else:
-                timed = timed or _is_clock_call(call, checker)  # type: ignore[arg-type]
+            elif not timed and func.__class__ is ast.Name:
+                # what _is_clock_call says of a plain name, without its calls
+                timed = checker.resolve_name(func.id) in CLOCK_CALLS
             if refilled and timed:
                 break
         if not (memoized or refilled or subscript_stores or timed) or _function_guarded(

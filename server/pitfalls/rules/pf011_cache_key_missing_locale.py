@@ -128,7 +128,7 @@ known, get no fix.""",
     )
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if scope.kind != "function" or isinstance(scope.node, ast.Lambda):
+        if scope.kind != "function" or scope.node.__class__ is ast.Lambda:
             return
         function = scope.node
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -142,15 +142,17 @@ known, get no fix.""",
         calls = [
             call
             for call in scope.of(ast.Call)
-            if isinstance(call.func, ast.Attribute) and call.func.attr in _KEYED_METHODS
+            if call.func.__class__ is ast.Attribute and call.func.attr in _KEYED_METHODS  # type: ignore[attr-defined]
         ]
         candidates: list[ast.AST] = [call for call in calls if call.func.attr in _WRITE_METHODS]  # type: ignore[attr-defined]
+        # ``_store`` reads only a single subscript target.
         candidates += [
             node
             for node in scope.of(ast.Assign)
-            if isinstance(node, ast.Assign)
-            and any(isinstance(target, ast.Subscript) for target in node.targets)
+            if len(node.targets) == 1 and node.targets[0].__class__ is ast.Subscript  # type: ignore[attr-defined]
         ]
+        if not candidates:
+            return
         known: dict[int, CacheCall | None] = {}
 
         def cache_call_of(call: ast.Call) -> CacheCall | None:
