@@ -440,33 +440,56 @@ def _related_manager_chain(call: ast.Call, variable: str | None) -> tuple[str, l
     """For the outermost call of ``variable.<relation>.<method>(...)...``: the relation and
     the chained calls, innermost first. With no ``variable``, of ``<name>.<relation>`` or
     ``<name>.<attribute>.<relation>`` (``self.event.vouchers``), whatever the name."""
-    parent = parent_of(call)
-    grandparent = parent_of(parent) if isinstance(parent, ast.Attribute) else None
-    if isinstance(grandparent, ast.Call) and grandparent.func is parent:
-        return None  # a link of a longer chain: its outermost call is looked at instead
+    chain = _manager_chain_shape(call)
+    if chain is None or not _manager_owner_is(chain[0].value, variable):
+        return None
+    return chain[0].attr, chain[1]
+
+
+def _manager_chain_shape(call: ast.Call) -> tuple[ast.Attribute, list[ast.Call]] | None:
+    """``_related_manager_chain`` but for its owner: the relation's attribute and the
+    chained calls, innermost first. The calls are followed down first: most calls are
+    no such chain, and tell so before their parent is looked up."""
     calls: list[ast.Call] = []
     current: ast.AST = call
-    while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
-        calls.append(current)
-        current = current.func.value
+    while current.__class__ is ast.Call and current.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
+        calls.append(current)  # type: ignore[arg-type]
+        current = current.func.value  # type: ignore[attr-defined]
     if not (
         calls
-        and isinstance(current, ast.Attribute)
-        and _manager_owner_is(current.value, variable)
-        and not current.attr.startswith("_")
-        and current.attr not in db.DJANGO_MANAGERS
+        and current.__class__ is ast.Attribute
+        and not current.attr.startswith("_")  # type: ignore[attr-defined]
+        and current.attr not in db.DJANGO_MANAGERS  # type: ignore[attr-defined]
     ):
         return None
-    calls.reverse()
-    first = calls[0].func.attr  # type: ignore[attr-defined]
-    if first not in db.RELATED_MANAGER_QUERIES and first not in db.RELATED_MANAGER_CACHED:
-        return None
-    if first in db.RELATED_MANAGER_CACHED:
-        if calls[0].args or calls[0].keywords:
+    first = calls[-1]
+    method = first.func.attr  # type: ignore[attr-defined]
+    if method in db.RELATED_MANAGER_CACHED:
+        if first.args or first.keywords:
             return None  # ``all()``, ``count()``, ``first()`` take no arguments on a manager
-    elif not _always_queries(calls[0]):
+    elif method not in db.RELATED_MANAGER_QUERIES or not _always_queries(first):
         return None  # ``row.data.get(key)``, ``row.totals.values()``: a dict
-    return current.attr, calls
+    parent = parent_of(call)
+    grandparent = parent_of(parent) if parent.__class__ is ast.Attribute else None
+    if grandparent.__class__ is ast.Call and grandparent.func is parent:  # type: ignore[union-attr]
+        return None  # a link of a longer chain: its outermost call is looked at instead
+    calls.reverse()
+    return current, calls  # type: ignore[return-value]
+
+
+def _manager_chains(scope: Scope) -> list[tuple[ast.Call, ast.Attribute, list[ast.Call]]]:
+    """Each call of the scope that ``_manager_chain_shape`` takes for a related-manager
+    chain, with the relation's attribute and the chained calls; worked out once per scope
+    for the owners asked about (every item name, every parameter, any)."""
+    chains = scope.state.get("pf005.manager_chains")
+    if chains is None:
+        chains = []
+        for node in scope.of(ast.Call):
+            shape = _manager_chain_shape(node)  # type: ignore[arg-type]
+            if shape is not None:
+                chains.append((node, *shape))
+        scope.state["pf005.manager_chains"] = chains
+    return chains  # type: ignore[return-value]
 
 
 def _related_manager_owners(scope: Scope) -> set[str] | None:
@@ -475,17 +498,11 @@ def _related_manager_owners(scope: Scope) -> set[str] | None:
     but are in the loops that hold them."""
     if scope.has_any(SCOPE_TYPES):
         return None
-    owners: set[str] = set()
-    for node in scope.of(ast.Call):
-        current: ast.AST = node
-        while current.__class__ is ast.Call and current.func.__class__ is ast.Attribute:  # type: ignore[attr-defined]
-            current = current.func.value  # type: ignore[attr-defined]
-        if current.__class__ is not ast.Attribute or current.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
-            continue
-        owner = current.value.id  # type: ignore[attr-defined]
-        if owner not in owners and _related_manager_chain(node, owner) is not None:  # type: ignore[arg-type]
-            owners.add(owner)
-    return owners
+    return {
+        relation.value.id  # type: ignore[attr-defined]
+        for _node, relation, _calls in _manager_chains(scope)
+        if relation.value.__class__ is ast.Name
+    }
 
 
 def _manager_owner_is(owner: ast.expr, variable: str | None) -> bool:
@@ -743,14 +760,13 @@ def _querying_manager_chains(
     """The scope's related-manager chains (``_related_manager_chain``) that are run where
     they are and query even on a prefetched relation: each outermost call, its relation and
     its calls."""
-    for node in scope.of(ast.Call):
-        assert isinstance(node, ast.Call)
-        chain = _related_manager_chain(node, variable)
-        if chain is None:
-            continue
-        relation, calls = chain
-        if _always_queries(calls[0]) and _evaluated_chain(node, calls):
-            yield node, relation, calls
+    for node, relation, calls in _manager_chains(scope):
+        if (
+            _manager_owner_is(relation.value, variable)
+            and _always_queries(calls[0])
+            and _evaluated_chain(node, calls)
+        ):
+            yield node, relation.attr, calls
 
 
 def _relation_of(chain: ast.Call) -> str:
