@@ -712,7 +712,8 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
     assignments = _value_flows(function.body, through_bindings=False)
     dependents = {name: _spread({name}, assignments) for name in parameters}
     every_query = [*queries, *(query.call for query in on_managers)]
-    if any(_looks_up_memo(function, dependent, every_query) for dependent in dependents.values()):
+    memo_keys = _memo_keys(function, every_query) if dependents else []
+    if any(_uses(key, dependent) for key in memo_keys for dependent in dependents.values()):
         return found
     for call in queries:
         built_from = frozenset(
@@ -837,22 +838,26 @@ def _loop_targets(loop: ast.AST) -> set[str]:
     return {name for target in targets for name in _bound(target)}
 
 
-def _looks_up_memo(function: ast.AST, dependent: set[str], queries: list[dbflow.DbCall]) -> bool:
-    """Whether the function looks its parameter up in a cache first: ``cache.get(key)``,
-    ``self._cache[key]``. A memoizing helper queries once per key, not per call."""
+def _memo_keys(function: ast.AST, queries: list[dbflow.DbCall]) -> list[ast.expr]:
+    """What the function looks up in a cache: ``key`` in ``self._cache[key]`` and in
+    ``cache.get(key)`` (not one of its ``queries``). A helper that looks its parameter up
+    there first memoizes: it queries once per key, not per call. One walk of the function
+    serves every parameter."""
+    keys: list[ast.expr] = []
     for node in walk(function):
-        if isinstance(node, ast.Subscript) and _uses(node.slice, dependent) and names_a_cache(node.value):
-            return True
-        if (
+        if isinstance(node, ast.Subscript):
+            if names_a_cache(node.value):
+                keys.append(node.slice)
+        elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in _CACHE_READS
-            and any(_uses(argument, dependent) for argument in node.args)
+            and node.args
             and names_a_cache(node.func.value)
             and all(node is not query.node for query in queries)
         ):
-            return True
-    return False
+            keys.extend(node.args)
+    return keys
 
 
 _CACHE_READS = ("get", "get_many")
@@ -1210,16 +1215,32 @@ def _walks_collection(loop: ast.AST, checker: Checker, scope: Scope) -> bool:
             return False
         if _walks_schema(iterable):
             return False
-    defined = _defined_function_names(checker)
+    if not _may_sleep(scope, checker):
+        return True  # the loop's calls are among the scope's, and none of them sleeps
     for statement in body:
         for node in walk(statement):
-            if node.__class__ is not ast.Call:
-                continue
-            if _sleeps(node, checker, scope):  # type: ignore[arg-type]
-                return False
-            if called_name(node.func) in defined and _helper_sleeps(node, checker, scope):  # type: ignore[attr-defined,arg-type]
+            if node.__class__ is ast.Call and _call_sleeps(node, checker, scope):  # type: ignore[arg-type]
                 return False
     return True
+
+
+def _may_sleep(scope: Scope, checker: Checker) -> bool:
+    """Whether a call of the scope sleeps, or the scope defines a function, lambda or class
+    (whose calls a loop's walk meets but the scope's do not hold): when not, no loop of
+    the scope sleeps, and its body need not be walked to tell."""
+    known = scope.state.get("pf005.may_sleep")
+    if known is None:
+        known = scope.state["pf005.may_sleep"] = scope.has_any(SCOPE_TYPES) or any(
+            _call_sleeps(node, checker, scope)  # type: ignore[arg-type]
+            for node in scope.of(ast.Call)
+        )
+    return known  # type: ignore[return-value]
+
+
+def _call_sleeps(call: ast.Call, checker: Checker, scope: Scope) -> bool:
+    return _sleeps(call, checker, scope) or (
+        called_name(call.func) in _defined_function_names(checker) and _helper_sleeps(call, checker, scope)
+    )
 
 
 def _sleeps(call: ast.Call, checker: Checker, scope: Scope) -> bool:
@@ -1386,8 +1407,11 @@ def _value_flows(region: list[ast.AST], through_bindings: bool) -> list[tuple[se
     names and walruses. The names a value uses are read once here: ``_spread`` asks about
     each value again for every name it adds."""
     flows: list[tuple[set[str], ast.AST]] = []
+    wanted = _BINDING_FLOW_TYPES if through_bindings else _ASSIGNMENT_TYPES
     for statement in region:
         for node in walk(statement):
+            if node.__class__ not in wanted:
+                continue  # most nodes: one set lookup instead of the tests below
             if isinstance(node, ast.Assign):
                 flows.append(({name for target in node.targets for name in _bound(target)}, node.value))
             elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
@@ -1401,6 +1425,17 @@ def _value_flows(region: list[ast.AST], through_bindings: bool) -> list[tuple[se
             elif isinstance(node, ast.NamedExpr):
                 flows.append(({node.target.id}, node.value))
     return [(targets, _names_in(value)) for targets, value in flows]
+
+
+_ASSIGNMENT_TYPES = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
+_BINDING_FLOW_TYPES = _ASSIGNMENT_TYPES | {
+    ast.For,
+    ast.AsyncFor,
+    ast.comprehension,
+    ast.withitem,
+    ast.NamedExpr,
+}
+"""The node types ``_value_flows`` reads a flow from, without and with ``through_bindings``."""
 
 
 def _spread(names: set[str], flows: list[tuple[set[str], set[str]]]) -> set[str]:
