@@ -135,7 +135,7 @@ code around it.""",
     """Calls of helpers of this file look into the helper's finished scope."""
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if scope.kind == "class" or not scope.has_any(_LOOP_TYPES):
+        if scope.kind == "class" or not scope.has_any(_LOOP_NODE_TYPES):
             return  # every finding is about a loop of this scope
         if dbflow.is_migration(checker, scope) or dbflow.is_test_code(checker, scope):
             return
@@ -241,7 +241,7 @@ code around it.""",
     def _check_lazy_relations(self, scope: Scope, checker: Checker) -> None:
         if not checker.module_classes or not dbflow.is_django_file(checker):
             return
-        for loop in scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension):
+        for loop in _item_loops(scope):
             target = loop.target  # type: ignore[attr-defined]
             if not isinstance(target, ast.Name):
                 continue
@@ -294,7 +294,7 @@ code around it.""",
         if not dbflow.is_django_file(checker):
             return
         owners = _related_manager_owners(scope)
-        for loop in scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension):
+        for loop in _item_loops(scope):
             target = loop.target  # type: ignore[attr-defined]
             if not isinstance(target, ast.Name):
                 continue
@@ -592,6 +592,19 @@ def _prefetched_by_loop(loop: ast.AST, checker: Checker, scope: Scope) -> tuple[
 
 _LOOP_TYPES = (*LOOP_TYPES, *COMPREHENSION_TYPES)
 """What ``Checker.enclosing_loops`` counts as a loop; the lazy relations are read in loops too."""
+_LOOP_NODE_TYPES = (ast.For, ast.comprehension, ast.While, ast.AsyncFor)
+"""A scope holds a node of ``_LOOP_TYPES`` exactly when it holds one of these: each of the
+four comprehensions holds a ``comprehension`` (fewer types for ``Scope.has_any`` to try)."""
+
+
+def _item_loops(scope: Scope) -> list[ast.AST]:
+    """The scope's ``for`` loops and comprehension generators: the loops with an item."""
+    loops = scope.state.get("pf005.item_loops")
+    if loops is None:
+        loops = scope.state["pf005.item_loops"] = (
+            scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension)
+        )
+    return loops  # type: ignore[return-value]
 
 
 def _classifiable_call_in_loop(scope: Scope, checker: Checker) -> bool:
@@ -936,7 +949,7 @@ def _evaluated(node: ast.expr, scope: Scope) -> bool:
         and isinstance(parent.targets[0], ast.Name)
     ):
         name = parent.targets[0].id
-        for other in scope.of(ast.For) + scope.of(ast.AsyncFor) + scope.of(ast.comprehension):
+        for other in _item_loops(scope):
             iterable = other.iter  # type: ignore[attr-defined]
             if isinstance(iterable, ast.Name) and iterable.id == name:
                 return True
