@@ -485,11 +485,17 @@ def _manager_chains(scope: Scope) -> list[tuple[ast.Call, ast.Attribute, list[as
     if chains is None:
         chains = []
         for node in scope.of(ast.Call):
+            func = node.func  # type: ignore[attr-defined]
+            if func.__class__ is not ast.Attribute or func.value.__class__ not in _CHAIN_LINK_TYPES:
+                continue  # ``f(x)``, ``rows.get(x)``: no manager attribute to chain from
             shape = _manager_chain_shape(node)  # type: ignore[arg-type]
             if shape is not None:
                 chains.append((node, *shape))
         scope.state["pf005.manager_chains"] = chains
     return chains  # type: ignore[return-value]
+
+
+_CHAIN_LINK_TYPES = (ast.Call, ast.Attribute)
 
 
 def _related_manager_owners(scope: Scope) -> set[str] | None:
@@ -722,10 +728,10 @@ def _parameter_queries(scope: Scope, checker: Checker) -> list[_HelperQuery]:
         return found
     queries = [call for call in queries if not _dispatches_on_type(call.node, function, set(parameters))]
     # Only plain assignments carry a parameter on here: a helper's loops do not count.
-    assignments = _value_flows(function.body, through_bindings=False)
+    assignments = _assignment_flows(scope, function)
     dependents = {name: _spread({name}, assignments) for name in parameters}
     every_query = [*queries, *(query.call for query in on_managers)]
-    memo_keys = _memo_keys(function, every_query) if dependents else []
+    memo_keys = _memo_keys(scope, function, every_query) if dependents else []
     if any(_uses(key, dependent) for key in memo_keys for dependent in dependents.values()):
         return found
     for call in queries:
@@ -851,13 +857,28 @@ def _loop_targets(loop: ast.AST) -> set[str]:
     return {name for target in targets for name in _bound(target)}
 
 
-def _memo_keys(function: ast.AST, queries: list[dbflow.DbCall]) -> list[ast.expr]:
-    """What the function looks up in a cache: ``key`` in ``self._cache[key]`` and in
-    ``cache.get(key)`` (not one of its ``queries``). A helper that looks its parameter up
-    there first memoizes: it queries once per key, not per call. One walk of the function
-    serves every parameter."""
+def _memo_keys(
+    scope: Scope, function: ast.FunctionDef | ast.AsyncFunctionDef, queries: list[dbflow.DbCall]
+) -> list[ast.expr]:
+    """What the function (``scope``'s) looks up in a cache, anywhere in it: ``key`` in
+    ``self._cache[key]`` and in ``cache.get(key)`` (not one of its ``queries``). A helper
+    that looks its parameter up there first memoizes: it queries once per key, not per
+    call. One look serves every parameter."""
+    if scope.has_any(SCOPE_TYPES):
+        nodes = walk(function)  # the calls of the definitions inside are not the scope's
+    else:
+        # The body's nodes are the scope's; its signature and decorators are the outer scope's.
+        nodes = [*scope.of(ast.Subscript), *scope.of(ast.Call)]
+        for outer in (
+            function.args,
+            *function.decorator_list,
+            function.returns,
+            *getattr(function, "type_params", ()),
+        ):
+            if outer is not None:
+                nodes.extend(walk(outer))
     keys: list[ast.expr] = []
-    for node in walk(function):
+    for node in nodes:
         if isinstance(node, ast.Subscript):
             if names_a_cache(node.value):
                 keys.append(node.slice)
@@ -1377,9 +1398,13 @@ def _names_batches(node: ast.AST) -> bool:
             if isinstance(child, ast.Attribute)
             else None
         )
-        if name is not None and any(word in name.lower() for word in db.BATCH_WORDS):
+        if name is not None and _BATCH_WORD.search(name.lower()):
             return True
     return False
+
+
+_BATCH_WORD = re.compile("|".join(re.escape(word) for word in db.BATCH_WORDS))
+"""Any of ``db.BATCH_WORDS`` in a (lowered) name: one search instead of one per word."""
 
 
 def _iterates_counter(iterable: ast.expr, checker: Checker, scope: Scope) -> bool:
@@ -1419,24 +1444,39 @@ def _value_flows(region: list[ast.AST], through_bindings: bool) -> list[tuple[se
     assignments, and with ``through_bindings`` also of its loop targets, ``with ... as``
     names and walruses. The names a value uses are read once here: ``_spread`` asks about
     each value again for every name it adds."""
+    return _flows_among([node for statement in region for node in walk(statement)], through_bindings)
+
+
+def _assignment_flows(
+    scope: Scope, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[tuple[set[str], set[str]]]:
+    """``_value_flows(function.body, through_bindings=False)`` for the function of ``scope``:
+    its body's assignments are the scope's, unless it defines a function, lambda or class."""
+    if scope.has_any(SCOPE_TYPES):
+        return _value_flows(function.body, through_bindings=False)
+    assignments = scope.of(ast.Assign) + scope.of(ast.AnnAssign) + scope.of(ast.AugAssign)
+    return _flows_among(assignments, through_bindings=False)  # in another order, which ``_spread`` ignores
+
+
+def _flows_among(nodes: list[ast.AST], through_bindings: bool) -> list[tuple[set[str], set[str]]]:
+    """``_value_flows`` of the nodes given (every node of the region)."""
     flows: list[tuple[set[str], ast.AST]] = []
     wanted = _BINDING_FLOW_TYPES if through_bindings else _ASSIGNMENT_TYPES
-    for statement in region:
-        for node in walk(statement):
-            if node.__class__ not in wanted:
-                continue  # most nodes: one set lookup instead of the tests below
-            if isinstance(node, ast.Assign):
-                flows.append(({name for target in node.targets for name in _bound(target)}, node.value))
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
-                flows.append((set(_bound(node.target)), node.value))
-            elif not through_bindings:
-                continue
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                flows.append((set(_bound(node.target)), node.iter))
-            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                flows.append((set(_bound(node.optional_vars)), node.context_expr))
-            elif isinstance(node, ast.NamedExpr):
-                flows.append(({node.target.id}, node.value))
+    for node in nodes:
+        if node.__class__ not in wanted:
+            continue  # most nodes: one set lookup instead of the tests below
+        if isinstance(node, ast.Assign):
+            flows.append(({name for target in node.targets for name in _bound(target)}, node.value))
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            flows.append((set(_bound(node.target)), node.value))
+        elif not through_bindings:
+            continue
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            flows.append((set(_bound(node.target)), node.iter))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            flows.append((set(_bound(node.optional_vars)), node.context_expr))
+        elif isinstance(node, ast.NamedExpr):
+            flows.append(({node.target.id}, node.value))
     return [(targets, _names_in(value)) for targets, value in flows]
 
 
