@@ -983,15 +983,17 @@ def _functions_named(scope: Scope, name: str) -> list[ast.FunctionDef | ast.Asyn
     instead of a scan of every definition per call)."""
     index = scope.state.get("dbflow.functions")
     if index is None:
-        index = scope.state["dbflow.functions"] = ({}, {}, [0, 0])
+        index = scope.state["dbflow.functions"] = ({}, {}, [0, 0, -1])
     by_name, async_by_name, indexed = index  # type: ignore[misc]
-    for position, (node_type, table) in enumerate(
-        ((ast.FunctionDef, by_name), (ast.AsyncFunctionDef, async_by_name))
-    ):
-        nodes = scope.of(node_type)
-        for node in nodes[indexed[position] :]:
-            table.setdefault(node.name, []).append(node)  # type: ignore[attr-defined]
-        indexed[position] = len(nodes)
+    if indexed[2] != len(scope.nodes):  # scopes only gain nodes: none new, no new ``def``
+        for position, (node_type, table) in enumerate(
+            ((ast.FunctionDef, by_name), (ast.AsyncFunctionDef, async_by_name))
+        ):
+            nodes = scope.of(node_type)
+            for node in nodes[indexed[position] :]:
+                table.setdefault(node.name, []).append(node)  # type: ignore[attr-defined]
+            indexed[position] = len(nodes)
+        indexed[2] = len(scope.nodes)
     return [*by_name.get(name, ()), *async_by_name.get(name, ())]
 
 

@@ -177,9 +177,13 @@ code around it.""",
         method of this file) sends a query built from that parameter."""
         defined = _defined_function_names(checker)
         for node in scope.of(ast.Call):
-            assert isinstance(node, ast.Call)
-            if called_name(node.func) not in defined or id(node) in classified:
+            func = node.func  # type: ignore[attr-defined]
+            func_type = func.__class__
+            # ``called_name`` without a call per call: most calls name no function of the file.
+            name = func.id if func_type is ast.Name else func.attr if func_type is ast.Attribute else None
+            if name not in defined or id(node) in classified:
                 continue
+            assert isinstance(node, ast.Call)
             if not checker.enclosing_loops(node):
                 continue
             callee = dbflow.local_callee(node, checker, scope)
