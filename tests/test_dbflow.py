@@ -295,3 +295,21 @@ def test_test_files_and_migration_modules_are_one_off_code(path: str, findings: 
         renamed = N_PLUS_ONE_HELPERS.replace("CheckoutTests", "CheckoutFlow")
         again = analyze_source(renamed, path=Path(path), settings=Settings().overridden(select=["PF005"]))
         assert len(again.findings) == findings + 1
+
+
+def test_local_callee_sees_definitions_added_after_a_lookup() -> None:
+    text = """
+def outer():
+    def first():
+        pass
+    first()
+"""
+    checker, scopes = _walk(text)
+    scope = scopes["outer"]
+    call = scope.of(ast.Call)[0]
+    assert dbflow.local_callee(call, checker, scope) is scope.of(ast.FunctionDef)[0]  # type: ignore[arg-type]
+    later = ast.parse("def second():\n    pass\n").body[0]
+    assert dbflow._functions_named(scope, "second") == []
+    scope.add(later)  # a scope only gains nodes, as during the walk: the index takes the new one in
+    assert dbflow._functions_named(scope, "second") == [later]
+    assert dbflow._functions_named(scope, "first") == [scope.of(ast.FunctionDef)[0]]
