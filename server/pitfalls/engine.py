@@ -126,8 +126,7 @@ class Scope:
 
     def has_any(self, types: tuple[type[ast.AST], ...]) -> bool:
         """Whether the scope has a node of any of the given types (of those seen so far)."""
-        by_type = self._by_type
-        return any(node_type in by_type for node_type in types)
+        return not self._by_type.keys().isdisjoint(types)
 
     def binding_index(self) -> tuple[dict[str, list[tuple[ast.AST, int, ast.expr | None]]], set[str]]:
         """The scope's plain bindings by name, and the names it binds any other way.
@@ -630,28 +629,36 @@ class Checker:
         body or ``else``-less iteration, not in the iterable expression that is
         evaluated once.
         """
+        # Asked of most calls by several rules: the parent links are followed here, without
+        # the ``ancestors`` generator, and node types compared by identity.
         loops: list[ast.AST] = []
         grandchild: ast.AST | None = None
         child = node
-        for ancestor in self.ancestors(node):
-            if isinstance(ancestor, SCOPE_TYPES):
+        link = getattr(node, "pf_parent", None)
+        ancestor = link() if link is not None else None
+        while ancestor is not None:
+            ancestor_type = ancestor.__class__
+            if ancestor_type in _SCOPE_KIND:
                 break
-            if isinstance(ancestor, (ast.For, ast.AsyncFor)):
-                if child is not ancestor.iter and child not in ancestor.orelse:
+            if ancestor_type is ast.For or ancestor_type is ast.AsyncFor:
+                if child is not ancestor.iter and child not in ancestor.orelse:  # type: ignore[attr-defined]
                     loops.append(ancestor)
-            elif isinstance(ancestor, ast.While):
-                if child not in ancestor.orelse:
+            elif ancestor_type is ast.While:
+                if child not in ancestor.orelse:  # type: ignore[attr-defined]
                     loops.append(ancestor)
-            elif isinstance(ancestor, COMPREHENSION_TYPES):
+            elif ancestor_type in _COMPREHENSION_KINDS:
                 first = ancestor.generators[0]  # type: ignore[attr-defined]
                 # The path runs through the first generator's node to reach its iterable.
                 if not (child is first and grandchild is first.iter):
                     loops.append(ancestor)
             grandchild, child = child, ancestor
+            link = getattr(ancestor, "pf_parent", None)
+            ancestor = link() if link is not None else None
         return loops
 
 
 _DECLARATION_TYPES = (ast.Global, ast.Nonlocal)
+_COMPREHENSION_KINDS = frozenset(COMPREHENSION_TYPES)
 
 
 def _bindings_in(
