@@ -557,9 +557,7 @@ class Checker:
         if known is not _MISSING:
             return known  # type: ignore[return-value]
         if fact.words:
-            first, last = block.lines
-            starts = self.source.line_starts
-            text = self.source.text[starts[first] : starts[last + 1] if last + 1 < len(starts) else None]
+            text = self.source.lines_text(*block.lines)
             if not any(word in text for word in fact.words):
                 block.facts[fact.name] = fact.empty
                 return fact.empty  # type: ignore[no-any-return]
@@ -1078,21 +1076,6 @@ def _child_fields_of(node_type: type[ast.AST]) -> tuple[str, ...] | None:
     _CHILD_FIELDS[node_type] = wanted
     _CHILD_GETTERS[node_type] = _fields_getter(wanted)
     return wanted
-
-
-def child_fields(node_type: type[ast.AST]) -> tuple[str, ...] | None:
-    """The fields of ``node_type`` that can hold nodes (not plain values, contexts or
-    operators), last first; None when its fields are not described."""
-    fields = _CHILD_FIELDS.get(node_type)
-    if fields is not None:
-        return fields
-    if node_type in _SCOPE_KIND:
-        # The walk takes definitions its own way: keep them out of its table.
-        fields = _child_fields_of(node_type)
-        _CHILD_FIELDS.pop(node_type, None)
-        _CHILD_GETTERS.pop(node_type, None)
-        return fields
-    return _child_fields_of(node_type)
 
 
 def _push_any_children(stack: list, node: ast.AST) -> None:

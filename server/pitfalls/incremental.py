@@ -52,9 +52,9 @@ from pitfalls.analysis import (
     run_rules,
     unparsed,
 )
-from pitfalls.astutil import statement_first_line
+from pitfalls.astutil import child_fields, statement_first_line
 from pitfalls.config import Settings
-from pitfalls.engine import FILE_FACTS, MODULE_UNIT, Block, RuleFailure, child_fields
+from pitfalls.engine import FILE_FACTS, MODULE_UNIT, Block, RuleFailure
 from pitfalls.model import Edit, Finding, Fix, Range, Related, TypeQuestion
 from pitfalls.rules import RULES_BY_CODE
 from pitfalls.rules.base import Rule
@@ -375,10 +375,7 @@ class DocumentAnalyzer:
         new_end = region_end + delta
         if new_end < region_start:
             return self._give_up("a definition was deleted whole")
-        starts = source.line_starts
-        region = source.text[
-            starts[region_start] : starts[new_end + 1] if new_end + 1 < len(starts) else None
-        ]
+        region = source.lines_text(region_start, new_end)
         parsed = parse_or_report(region, source, self.filename, padding=region_start)
         if not isinstance(parsed, ast.Module):
             return self._unparsed_region(source, region_start, new_end, parsed)

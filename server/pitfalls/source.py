@@ -150,6 +150,11 @@ class SourceFile:
         text = self.text[starts[index] : end]
         return text.rstrip("\r\n") if end != len(self.text) or text.endswith(("\r", "\n")) else text
 
+    def lines_text(self, first: int, last: int) -> str:
+        """The text of the 0-based lines ``first`` to ``last``, line endings included."""
+        starts = self.line_starts
+        return self.text[starts[first] : starts[last + 1] if last + 1 < len(starts) else None]
+
     @cached_property
     def _ascii(self) -> bool:
         return self.text.isascii()
