@@ -716,6 +716,14 @@ _DB_METHODS = _RECEIVER_METHODS | {
 """Every method ``classify_call`` can classify, with or without looking at the receiver."""
 _DJANGO_COMMIT_METHODS = last_names(db.DJANGO_COMMIT)
 _CLASSIFIABLE_METHODS = _DB_METHODS | _DJANGO_COMMIT_METHODS
+WRITE_METHODS = (
+    db.DJANGO_QUERYSET_WRITES
+    | db.BULK_METHODS
+    | db.SESSION_WRITE_METHODS
+    | db.EXECUTE_METHODS
+    | db.DJANGO_INSTANCE_WRITES
+)
+"""Every method ``classify_call`` can classify as a ``WRITE``."""
 
 
 def _is_acknowledgement(call: ast.Call, ack: db.Ack, kind: str | None) -> bool:
@@ -753,8 +761,10 @@ def _is_write_construct(expr: ast.AST, checker: Checker, scope: Scope) -> bool:
 
 
 def may_be_classified(call: ast.Call, checker: Checker, scope: Scope) -> bool:
-    """Whether ``classified_calls`` may classify the call: a cheap test that holds for
-    every call it classifies (the same as its first, before ``classify_call``)."""
+    """Whether ``classified_calls`` may classify the call: a cheap test, without
+    ``classify_call``, that holds for every call it classifies. A method call may be one
+    when some branch of ``classify_call`` looks at its method; a plain name only when it
+    resolves to Django's ``commit``, which is then what it is; any other callee never."""
     func = call.func
     func_type = func.__class__
     if func_type is ast.Attribute:
@@ -771,18 +781,12 @@ def classified_calls(scope: Scope, checker: Checker) -> list[DbCall]:
         cached = []
         for node in scope.of(ast.Call):
             assert isinstance(node, ast.Call)
-            func = node.func
-            func_type = func.__class__
-            if func_type is ast.Attribute:
-                if func.attr not in _CLASSIFIABLE_METHODS:  # type: ignore[attr-defined]
-                    continue  # what classify_call returns for them at once, without the call
-            elif func_type is ast.Name:
-                # classify_call's only question of a plain name, asked without the call
-                if checker.resolve_name(func.id, scope) in db.DJANGO_COMMIT:  # type: ignore[attr-defined]
-                    cached.append(DbCall(node, COMMIT, "commit", db.CONNECTION, None))
+            if not may_be_classified(node, checker, scope):
+                continue  # what classify_call returns for them at once, without the call
+            if node.func.__class__ is ast.Name:
+                # a plain name may be classified only as Django's commit, which it resolves to
+                cached.append(DbCall(node, COMMIT, "commit", db.CONNECTION, None))
                 continue
-            else:
-                continue  # only names and attributes have a qualified name
             found = classify_call(node, checker, scope)
             if found is not None:
                 cached.append(found)

@@ -367,7 +367,7 @@ def _may_write_twice(scope: Scope) -> bool:
         method = func.attr
         if method in _SESSION_COMMIT_METHODS:
             return True
-        if method in _WRITE_METHODS:
+        if method in dbflow.WRITE_METHODS:
             candidates += 1
             if candidates == 2:
                 return True
@@ -375,14 +375,6 @@ def _may_write_twice(scope: Scope) -> bool:
 
 
 _SESSION_COMMIT_METHODS = db.COMMIT_METHODS[db.SESSION]
-_WRITE_METHODS = (
-    db.DJANGO_QUERYSET_WRITES
-    | db.BULK_METHODS
-    | db.SESSION_WRITE_METHODS
-    | db.EXECUTE_METHODS
-    | db.DJANGO_INSTANCE_WRITES
-)
-"""Every method ``dbflow.classify_call`` can classify as a write."""
 
 
 def _only_called_in_transactions(scope: Scope, checker: Checker) -> bool:
@@ -446,10 +438,7 @@ def _calls_in_transactions(statements: list[ast.stmt], checker: Checker) -> _Cal
 
 def _lines_text(first: ast.stmt, last: ast.stmt, source: SourceFile) -> str:
     """The whole lines from ``first`` (its decorators included) to ``last``."""
-    starts = source.line_starts
-    first_line = statement_first_line(first)
-    last_line = last.end_lineno or last.lineno
-    return source.text[starts[first_line - 1] : starts[last_line] if last_line < len(starts) else None]
+    return source.lines_text(statement_first_line(first) - 1, (last.end_lineno or last.lineno) - 1)
 
 
 def _names_transaction(expr: ast.expr, checker: Checker) -> bool:
