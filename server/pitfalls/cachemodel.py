@@ -602,7 +602,9 @@ def _collect_stored_values(checker: Checker, containers: dict[tuple[int, str], C
     # Each statement with the function it is in, and whether it may spell ``setdefault``:
     # a statement's lines lie within its parent's, so one whose parent spells none spells none.
     statements: list[tuple[ast.stmt, ast.AST | None, bool]] = []
-    for statement in _statements_spanning(checker.tree.body, visited_lines):
+    for statement in checker.tree.body:
+        if not _spans_any(statement, visited_lines):
+            continue
         parents[id(statement)] = checker.tree
         statements.append((statement, None, True))
     while statements:
@@ -701,26 +703,6 @@ def _spans_any(statement: ast.stmt, lines: list[int]) -> bool:
     first = decorators[0].lineno if decorators else statement.lineno
     index = bisect_left(lines, first)
     return index < len(lines) and lines[index] <= (statement.end_lineno or statement.lineno)
-
-
-def _statements_spanning(statements: list[ast.stmt], lines: list[int]) -> list[ast.stmt]:
-    """Those of a block's statements that span one of the (sorted) lines, in order: the ones
-    ``_spans_any`` accepts, found from the lines when there are fewer of them."""
-    if lines[0] == 0 or 2 * len(lines) >= len(statements):
-        return [statement for statement in statements if _spans_any(statement, lines)]
-    starts = [statement.lineno for statement in statements]
-    chosen: set[int] = set()
-    for line in lines:
-        after = bisect_right(starts, line)  # the first statement that starts below the line
-        if after < len(statements) and _spans_any(statements[after], [line]):
-            chosen.add(after)  # the line is in its decorators
-        # Statements end where the next begins at the latest (``a = 1; b = 2`` share a line):
-        # going up from the last one that starts above, the first that ends above ends the run.
-        index = after - 1
-        while index >= 0 and (statements[index].end_lineno or statements[index].lineno) >= line:
-            chosen.add(index)
-            index -= 1
-    return [statements[index] for index in sorted(chosen)]
 
 
 def _last_child_first_order(
