@@ -182,9 +182,8 @@ wait for one refill instead of repeating it; other processes are not coordinated
                 refilled = refilled or func.attr in _REFILL_METHODS
                 # what _is_clock_call says at once of other method calls, without the call
                 timed = timed or (func.attr in _CLOCK_ATTRIBUTES and _is_clock_call(call, checker))  # type: ignore[arg-type]
-            elif not timed and func.__class__ is ast.Name:
-                # what _is_clock_call says of a plain name, without its calls
-                timed = checker.resolve_name(func.id) in CLOCK_CALLS
+            elif not timed:
+                timed = _is_clock_call(call, checker)  # type: ignore[arg-type]
             if refilled and timed:
                 break
         if not (memoized or refilled or subscript_stores or timed) or _function_guarded(

@@ -135,7 +135,7 @@ code around it.""",
     """Calls of helpers of this file look into the helper's finished scope."""
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
-        if scope.kind == "class" or not scope.has_any(_LOOP_NODE_TYPES):
+        if scope.kind == "class" or not scope.has_any(_LOOP_TYPES):
             return  # every finding is about a loop of this scope
         if dbflow.is_migration(checker, scope) or dbflow.is_test_code(checker, scope):
             return
@@ -177,13 +177,9 @@ code around it.""",
         method of this file) sends a query built from that parameter."""
         defined = _defined_function_names(checker)
         for node in scope.of(ast.Call):
-            func = node.func  # type: ignore[attr-defined]
-            func_type = func.__class__
-            # ``called_name`` without a call per call: most calls name no function of the file.
-            name = func.id if func_type is ast.Name else func.attr if func_type is ast.Attribute else None
-            if name not in defined or id(node) in classified:
-                continue
             assert isinstance(node, ast.Call)
+            if called_name(node.func) not in defined or id(node) in classified:
+                continue
             if not checker.enclosing_loops(node):
                 continue
             callee = dbflow.local_callee(node, checker, scope)
@@ -602,9 +598,6 @@ def _prefetched_by_loop(loop: ast.AST, checker: Checker, scope: Scope) -> tuple[
 
 _LOOP_TYPES = (*LOOP_TYPES, *COMPREHENSION_TYPES)
 """What ``Checker.enclosing_loops`` counts as a loop; the lazy relations are read in loops too."""
-_LOOP_NODE_TYPES = (ast.For, ast.comprehension, ast.While, ast.AsyncFor)
-"""A scope holds a node of ``_LOOP_TYPES`` exactly when it holds one of these: each of the
-four comprehensions holds a ``comprehension`` (fewer types for ``Scope.has_any`` to try)."""
 
 
 def _item_loops(scope: Scope) -> list[ast.AST]:
@@ -1115,10 +1108,7 @@ def _locks_rows(call: dbflow.DbCall, checker: Checker) -> bool:
     if call.sql is not None and _ROW_LOCK_SQL.search(call.sql.lower()):
         return True
     node = call.node
-    source = checker.source
-    starts = source.line_starts
-    last = node.end_lineno or node.lineno
-    lines = source.text[starts[node.lineno - 1] : starts[last] if last < len(starts) else None]
+    lines = checker.source.lines_text(node.lineno - 1, (node.end_lineno or node.lineno) - 1)
     if not any(word in lines for word in _ROW_LOCK_NAMES):
         return False  # the attributes and keywords looked for below are spelled out in the call's lines
     for node in walk(call.node):

@@ -125,26 +125,19 @@ and replacing `os.system(...)` by `subprocess.run([...], check=False)` returns a
 
     def check_scope(self, scope: Scope, checker: Checker) -> None:
         tracker: TaintTracker | None = None
-        attribute_type, name_type = ast.Attribute, ast.Name
         for node in scope.of(ast.Call):
-            # Most calls are sent away here, so the type assertion comes after.
-            func = node.func  # type: ignore[attr-defined]
-            func_type = func.__class__
-            if func_type is attribute_type:
-                if func.attr not in _SINK_NAMES:  # type: ignore[attr-defined]
-                    continue
-                qualified = checker.qualified_name(func, scope)
-            elif func_type is name_type:
-                qualified = checker.resolve_name(func.id, scope)  # type: ignore[attr-defined]
-                if qualified not in _SINK_QUALIFIED_NAMES:
-                    continue
-            else:
-                continue  # ``handlers[kind](...)``: names no sink
             assert isinstance(node, ast.Call)
+            func = node.func
+            is_method = func.__class__ is ast.Attribute
+            if is_method and func.attr not in _SINK_NAMES:  # type: ignore[attr-defined]
+                continue
+            qualified = checker.callee_name(node, _SINK_NAMES, scope)
+            if not is_method and qualified not in _SINK_QUALIFIED_NAMES:
+                continue  # a plain name that names no sink, or ``handlers[kind](...)``
             sink = _shell_sink(func, qualified)
             argv_command = None
             if sink is None:
-                if func_type is attribute_type and func.attr not in _ARGV_SINK_NAMES:  # type: ignore[attr-defined]
+                if is_method and func.attr not in _ARGV_SINK_NAMES:  # type: ignore[attr-defined]
                     continue
                 argv_command = _sh_c_command(node, qualified, checker, scope)
                 if argv_command is None:
